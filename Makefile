@@ -1,0 +1,132 @@
+# qshm: QNX shared-memory handles for Linux.
+#
+#   make                 build/qshmctl, build/libqshm.{a,so}, build/qshm.pc
+#   make demo            a broker, a grant, a second process using it
+#   make check           every test suite (SANITIZE=1: under ASan/UBSan)
+#   make install         PREFIX=/usr/local DESTDIR=
+#   make clean
+
+VERSION		= 0.1.0
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+LIBDIR		?= $(PREFIX)/lib
+INCLUDEDIR	?= $(PREFIX)/include
+PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
+MANDIR		?= $(PREFIX)/share/man
+DESTDIR		?=
+
+CC		?= cc
+CFLAGS		?= -O2 -g
+B		:= build
+
+QCFLAGS		:= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC \
+		   -Ilib -DQSHM_VERSION='"$(VERSION)"' \
+		   -DQSHM_BINDIR='"$(BINDIR)"'
+QLDFLAGS	:=
+ifeq ($(SANITIZE),1)
+QCFLAGS		+= -fsanitize=address,undefined -fno-omit-frame-pointer \
+		   -fno-sanitize-recover=all
+QLDFLAGS	+= -fsanitize=address,undefined
+endif
+
+LIB_SRCS	:= $(wildcard lib/*.c)
+BROKER_SRCS	:= $(wildcard lib/broker/*.c)
+CLI_SRCS	:= $(wildcard cli/*.c)
+LIB_OBJS	:= $(LIB_SRCS:%.c=$(B)/obj/%.o)
+BROKER_OBJS	:= $(BROKER_SRCS:%.c=$(B)/obj/%.o)
+CLI_OBJS	:= $(CLI_SRCS:%.c=$(B)/obj/%.o)
+
+UNIT_SRCS	:= $(wildcard tests/unit/test-*.c)
+INTEG_SRCS	:= $(wildcard tests/integration/test-*.c)
+UNIT_BINS	:= $(UNIT_SRCS:%.c=$(B)/%)
+INTEG_BINS	:= $(INTEG_SRCS:%.c=$(B)/%)
+INTEG_COMMON	:= $(wildcard tests/integration/common.c)
+DEMO_BINS	:= $(B)/tests/demo/demo-reader $(B)/tests/demo/demo-writer
+
+DEPS_PKGS	:= libcmocka-dev libedit-dev libjansson-dev pkg-config jq \
+		   xxd bsdextrautils mandoc
+
+all: $(B)/qshmctl $(B)/libqshm.a $(B)/libqshm.so $(B)/qshm.pc
+
+$(B)/obj/%.o: %.c $(wildcard lib/*.h lib/broker/*.h cli/*.h) | deps-quiet
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(QCFLAGS) -c -o $@ $<
+
+$(B)/libqshm.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/libqshm.so: $(LIB_OBJS) lib/libqshm.map
+	$(CC) $(CFLAGS) $(QLDFLAGS) -shared -Wl,-soname,libqshm.so.0 \
+	    -Wl,--version-script=lib/libqshm.map -o $@ $(LIB_OBJS) -lpthread
+
+$(B)/qshm.pc: lib/qshm.pc.in Makefile
+	@mkdir -p $(B)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' lib/qshm.pc.in > $@
+
+$(B)/qshmctl: $(CLI_OBJS) $(BROKER_OBJS) $(B)/libqshm.a
+	$(CC) $(CFLAGS) $(QLDFLAGS) -o $@ $(CLI_OBJS) $(BROKER_OBJS) \
+	    $(B)/libqshm.a -ljansson -ledit -lpthread
+
+# Unit tests may reach into the broker's modules.
+$(B)/tests/unit/%: tests/unit/%.c $(BROKER_OBJS) $(B)/libqshm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(QCFLAGS) -Ilib/broker -o $@ $< $(BROKER_OBJS) \
+	    $(B)/libqshm.a -lcmocka -ljansson -lpthread $(QLDFLAGS)
+
+$(B)/tests/integration/%: tests/integration/%.c $(INTEG_COMMON) \
+    $(wildcard tests/integration/*.h) $(B)/libqshm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(QCFLAGS) -Itests/integration -o $@ $< \
+	    $(INTEG_COMMON) $(B)/libqshm.a -lcmocka -lpthread $(QLDFLAGS)
+
+$(B)/tests/demo/%: tests/demo/%.c $(B)/libqshm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(QCFLAGS) -o $@ $< $(B)/libqshm.a -lpthread \
+	    $(QLDFLAGS)
+
+demo: deps all $(DEMO_BINS)
+	@sh tests/demo/demo.sh $(B)
+
+check: deps all $(UNIT_BINS) $(INTEG_BINS) $(DEMO_BINS)
+	@sh tests/run.sh $(B) $(UNIT_BINS) $(INTEG_BINS) \
+	    $(wildcard tests/cli/test-*.sh)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
+	    $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 0755 $(B)/qshmctl $(DESTDIR)$(BINDIR)/qshmctl
+	install -m 0644 $(B)/libqshm.a $(DESTDIR)$(LIBDIR)/libqshm.a
+	install -m 0755 $(B)/libqshm.so \
+	    $(DESTDIR)$(LIBDIR)/libqshm.so.$(VERSION)
+	ln -sf libqshm.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libqshm.so.0
+	ln -sf libqshm.so.0 $(DESTDIR)$(LIBDIR)/libqshm.so
+	install -m 0644 lib/qshm.h $(DESTDIR)$(INCLUDEDIR)/qshm.h
+	install -m 0644 $(B)/qshm.pc $(DESTDIR)$(PKGCONFIGDIR)/qshm.pc
+
+# Install the build dependencies when root; name the apt-get line if not.
+deps:
+	@missing=; for p in $(DEPS_PKGS); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+	    grep -q 'ok installed' || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		    $$missing >/dev/null || exit 1; \
+	    else \
+		echo "missing packages; as root run:"; \
+		echo "  apt-get install -y$$missing"; exit 1; \
+	    fi; \
+	fi
+
+deps-quiet:
+	@[ -e /usr/include/jansson.h ] && [ -e /usr/include/cmocka.h ] && \
+	    [ -e /usr/include/histedit.h ] || $(MAKE) --no-print-directory deps
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all demo check install deps deps-quiet clean

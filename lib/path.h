@@ -1,0 +1,26 @@
+/*
+ * path.h: where the broker socket lives (DESIGN.md section 4), shared by
+ * the library and the broker.
+ */
+
+#ifndef QSHM_PATH_H
+#define QSHM_PATH_H
+
+#include <stddef.h>
+
+#define PATH_SYSTEM_SOCKET	"/run/qshm/broker.sock"
+
+/*
+ * Write the socket path into buf: $QSHM_SOCKET, else the system socket if
+ * probe_system and a broker accepts there, else
+ * $XDG_RUNTIME_DIR/qshm/broker.sock, else /tmp/qshm-$UID/broker.sock.
+ * Fails with ENAMETOOLONG when it does not fit a sockaddr_un.
+ */
+int	path_socket(char *buf, size_t size, int probe_system);
+/*
+ * Make the socket's directory if it is missing (mode 0700) and check that
+ * the caller owns it and no one else may write to it; EPERM otherwise.
+ */
+int	path_prepare_dir(const char *sockpath);
+
+#endif /* QSHM_PATH_H */

@@ -1,0 +1,212 @@
+/*
+ * qshm.h: QNX shared-memory handles for Linux.
+ *
+ * The QNX 8.0 handle API with QNX's names, prototypes and constant values,
+ * implemented over a broker that passes file descriptors across a Unix
+ * socket.  QNX code ports by adding #include <qshm.h>.  Every function
+ * returns -1 (or MAP_FAILED, or NULL) and sets errno on failure, like libc;
+ * none prints, exits or aborts.
+ *
+ * Beside the QNX API, the qshm_ functions at the end administer the broker:
+ * listing, statistics, parked anonymous objects and limits.
+ */
+
+#ifndef QSHM_H
+#define QSHM_H
+
+#include <sys/types.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* An opaque, single-use token naming one grant of one object to one process. */
+typedef uint64_t shm_handle_t;
+
+#ifndef SHM_ANON
+#define SHM_ANON			((char *)-1)
+#endif
+#ifndef NOFD
+#define NOFD				(-1)
+#endif
+
+#define SHM_CREATE_HANDLE_OPT_NOFD	0x00000001U
+#define SHM_CREATE_HANDLE_OPT_SUBRANGE	0x00000002U
+#define SHM_CREATE_HANDLE_OPT_VALID_MASK 0x00000003U
+
+/*
+ * QNX's number for the per-process limit on handles created and not yet
+ * consumed.  On Linux 15 is RLIMIT_RTTIME, so the limit is reached through
+ * the getrlimit()/setrlimit() wrappers below (or qshm_handle_limit()),
+ * never through the kernel.
+ */
+#define RLIMIT_SHM_HANDLES_NP		15
+
+/* shm_ctl() flags, QNX 8.0 values. */
+#define SHMCTL_ANON			0x0001
+#define SHMCTL_PHYS			0x0002
+#define SHMCTL_SEAL			0x0004
+#define SHMCTL_REVOCABLE		0x0008
+#define SHMCTL_LAZY			0x0400
+#define SHMCTL_REPEAT			0x0800
+#define SHMCTL_TYMEM			0x2000
+#define SHMCTL_GET_FLAGS		0x4000
+#define SHMCTL_HAS_SPECIAL		0x8000
+#define SHMCTL_FLAG_MASK		0xFFFF
+
+/* Create a single-use handle to fd's object for process pid. */
+int	shm_create_handle(int fd, pid_t pid, int flags, shm_handle_t *handlep,
+	    unsigned options);
+/* Like shm_create_handle(), for [offset, offset + size) of the object. */
+int	shm_create_subrange_handle(int const fd, pid_t const pid,
+	    int const flags, shm_handle_t *const handlep, unsigned options,
+	    size_t const size, off_t const offset);
+/* Turn a handle granted to the caller into a file descriptor. */
+int	shm_open_handle(shm_handle_t const handle, int const flags);
+/* Like shm_open_handle(), if pid (0: anyone) created the handle. */
+int	shm_open_handle_pid(shm_handle_t handle, int flags, pid_t pid);
+/* Map the object behind a handle granted to the caller. */
+void	*mmap_handle(void *addr, size_t len, int prot, int flags,
+	    shm_handle_t handle, off_t off);
+/* Like mmap_handle(), if pid (0: anyone) created the handle. */
+void	*mmap_handle_pid(void *addr, size_t len, int prot, int flags,
+	    shm_handle_t handle, pid_t pid, off_t off);
+/* Discard an unused handle; its creator or its recipient may. */
+int	shm_delete_handle(shm_handle_t handle);
+
+/*
+ * shm_open() that understands SHM_ANON: an anonymous object is a memfd
+ * (mode from the mode argument, 0600 when it is 0); any other name goes to
+ * the system's shm_open().
+ */
+int	qshm_shm_open(const char *name, int oflag, mode_t mode);
+/* getrlimit()/setrlimit() that also know RLIMIT_SHM_HANDLES_NP. */
+int	qshm_getrlimit(int resource, struct rlimit *rlp);
+int	qshm_setrlimit(int resource, const struct rlimit *rlp);
+
+#ifndef QSHM_NO_WRAPPERS
+#undef shm_open
+#define shm_open(name, oflag, mode)	qshm_shm_open(name, oflag, mode)
+#define getrlimit(res, rlp)		qshm_getrlimit(res, rlp)
+#define setrlimit(res, rlp)		qshm_setrlimit(res, rlp)
+#endif
+
+/*
+ * The administrative API.
+ */
+
+/* Enforcement of a grant: whether the kernel stops the recipient at it. */
+#define QSHM_ENF_KERNEL		0
+#define QSHM_ENF_ADVISORY	1
+
+/* Why a grant is enforced as it is (qshm_reason_str() names each). */
+#define QSHM_WHY_FULL		0	/* kernel: nothing withheld */
+#define QSHM_WHY_SEALED		1	/* kernel: sealed against writes */
+#define QSHM_WHY_MODE		2	/* kernel: inode mode denies the rest */
+#define QSHM_WHY_SAME_UID	3	/* advisory: recipient owns the inode */
+#define QSHM_WHY_ROOT		4	/* advisory: recipient is root */
+#define QSHM_WHY_MODE_ALLOWS	5	/* advisory: inode mode allows the rest */
+#define QSHM_WHY_SUBRANGE	6	/* advisory: fd spans the whole object */
+#define QSHM_WHY_NOFD		7	/* advisory: mapping goes through an fd */
+
+/* Handle states. */
+#define QSHM_STATE_PENDING	0
+
+/* One pending handle, as qshm_list_handles() reports it. */
+struct qshm_handle_info {
+	shm_handle_t	handle;
+	uint64_t	dev;		/* the object's st_dev and st_ino */
+	uint64_t	ino;
+	uint32_t	object_id;	/* parked anonymous object @N, or 0 */
+	int32_t		creator_pid;
+	uint32_t	creator_uid;
+	int32_t		recipient_pid;
+	uint32_t	recipient_uid;
+	int32_t		access;		/* O_RDONLY, O_WRONLY or O_RDWR */
+	uint32_t	options;	/* SHM_CREATE_HANDLE_OPT_* */
+	uint32_t	enforcement;	/* QSHM_ENF_* */
+	uint32_t	reason;		/* QSHM_WHY_* */
+	uint32_t	state;		/* QSHM_STATE_* */
+	uint64_t	offset;		/* range; length 0 is the whole object */
+	uint64_t	length;
+	uint64_t	age_ms;		/* since the grant */
+	char		path[256];	/* as the broker sees it */
+};
+
+/* One object the broker holds, as qshm_list_objects() reports it. */
+struct qshm_object_info {
+	uint64_t	dev;
+	uint64_t	ino;
+	uint32_t	object_id;	/* parked anonymous object @N, or 0 */
+	uint32_t	uid;		/* inode owner; parked: the parker */
+	uint32_t	gid;
+	uint32_t	mode;		/* st_mode */
+	uint64_t	size;
+	uint32_t	seals;		/* F_GET_SEALS, 0 if not a memfd */
+	uint32_t	flags;		/* SHMCTL_* set through the broker */
+	uint32_t	pending;	/* handles not yet consumed */
+	uint32_t	reserved;
+	char		path[256];
+};
+
+/* Counters of the broker since it started. */
+struct qshm_stats {
+	uint64_t	uptime_ms;
+	uint32_t	pid;
+	uint32_t	protocol;
+	uint64_t	connections;	/* open now */
+	uint64_t	connections_total;
+	uint64_t	objects;	/* held now */
+	uint64_t	handles;	/* pending now */
+	uint64_t	procs;		/* processes tracked now */
+	uint64_t	grants;
+	uint64_t	opens;
+	uint64_t	maps;
+	uint64_t	deletes;
+	uint64_t	reclaimed;	/* handles of exited recipients */
+	uint64_t	revokes;
+	uint64_t	denials;
+	uint64_t	bad_messages;
+	uint64_t	max_handles;	/* global cap */
+	uint64_t	max_handles_per_uid;
+	uint64_t	max_connections;
+	uint64_t	reserved[8];
+};
+
+/* Read and set pid's handle limit (0: the caller), as prlimit() does. */
+int	qshm_handle_limit(pid_t pid, const struct rlimit *new_limit,
+	    struct rlimit *old_limit);
+/* List the handles the caller may see; free(*out) afterwards. */
+int	qshm_list_handles(struct qshm_handle_info **out, size_t *count);
+/* List the objects the caller may see; free(*out) afterwards. */
+int	qshm_list_objects(struct qshm_object_info **out, size_t *count);
+/* Read the broker's counters. */
+int	qshm_stats(struct qshm_stats *stats);
+/* Park an anonymous object in the broker; *idp receives its @N id. */
+int	qshm_park(int fd, uint32_t *idp);
+/* Open a parked object (owner or root) with O_RDONLY/O_WRONLY/O_RDWR. */
+int	qshm_open_parked(uint32_t id, int flags);
+/* Release a parked object; it disappears once its handles are gone. */
+int	qshm_unpark(uint32_t id);
+/*
+ * Destroy the unused handles to fd's object made for pid (-1: everyone);
+ * root or the uid that created them.  Returns how many went.
+ */
+int	qshm_admin_revoke(int fd, pid_t pid);
+/* The path of the broker socket this process uses. */
+const char *qshm_socket_path(void);
+/* Extra words on the last failure of this thread, or "" if none. */
+const char *qshm_error_detail(void);
+/* Name an enforcement reason ("same uid", "sealed", ...). */
+const char *qshm_reason_str(unsigned reason);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* QSHM_H */

@@ -43,6 +43,16 @@ INTEG_BINS	:= $(INTEG_SRCS:%.c=$(B)/%)
 INTEG_COMMON	:= $(wildcard tests/integration/common.c)
 DEMO_BINS	:= $(B)/tests/demo/demo-reader $(B)/tests/demo/demo-writer
 
+# Pages that document several functions, and the names that lead to them.
+MAN3_ALIASES	:= shm_create_subrange_handle:shm_create_handle \
+		   shm_open_handle_pid:shm_open_handle \
+		   mmap_handle_pid:mmap_handle \
+		   qshm_getrlimit:qshm_shm_open qshm_setrlimit:qshm_shm_open \
+		   $(patsubst %,%:qshm_admin,qshm_handle_limit \
+		   qshm_list_handles qshm_list_objects qshm_stats qshm_park \
+		   qshm_open_parked qshm_unpark qshm_admin_revoke \
+		   qshm_socket_path qshm_error_detail qshm_reason_str)
+
 DEPS_PKGS	:= libcmocka-dev libedit-dev libjansson-dev pkg-config jq \
 		   xxd bsdextrautils mandoc
 
@@ -104,6 +114,16 @@ install: all
 	ln -sf libqshm.so.0 $(DESTDIR)$(LIBDIR)/libqshm.so
 	install -m 0644 lib/qshm.h $(DESTDIR)$(INCLUDEDIR)/qshm.h
 	install -m 0644 $(B)/qshm.pc $(DESTDIR)$(PKGCONFIGDIR)/qshm.pc
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+	    $(DESTDIR)$(MANDIR)/man7
+	for m in $(wildcard man/*.1); do \
+	    install -m 0644 $$m $(DESTDIR)$(MANDIR)/man1/; done
+	for m in $(wildcard man/*.3); do \
+	    install -m 0644 $$m $(DESTDIR)$(MANDIR)/man3/; done
+	for m in $(wildcard man/*.7); do \
+	    install -m 0644 $$m $(DESTDIR)$(MANDIR)/man7/; done
+	for a in $(MAN3_ALIASES); do \
+	    ln -sf $${a#*:}.3 $(DESTDIR)$(MANDIR)/man3/$${a%:*}.3; done
 
 # Install the build dependencies when root; name the apt-get line if not.
 deps:

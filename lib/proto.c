@@ -149,14 +149,27 @@ proto_valid_admin_revoke(const struct proto_msg *m)
 	return (m->u.admin_revoke.pad == 0 && m->u.admin_revoke.pid >= -1);
 }
 
-/* Every reply starts with an errno, which must be one. */
+/*
+ * Every reply starts with an errno, which must be one; padding is zero and
+ * a failed reply carries nothing but its errno.
+ */
 static bool
 proto_valid_reply(const struct proto_msg *m)
 {
 	int32_t	err;
 
 	memcpy(&err, m->u.raw, sizeof err);
-	return (err >= 0 && err < 4096);
+	if (err < 0 || err >= 4096)
+		return (false);
+	switch (m->hdr.type & ~PROTO_REPLY) {
+	case PROTO_LIMIT:
+		return (m->u.limit_reply.pad == 0);
+	case PROTO_LIST:
+		return (m->u.list_reply.pad == 0);
+	case PROTO_STATS:
+		return (m->u.stats_reply.pad == 0);
+	}
+	return (true);
 }
 
 ssize_t
@@ -288,6 +301,7 @@ proto_recv(int sock, struct proto_msg *msg)
 	bool		 stray = false;
 	ssize_t		 n;
 
+	msg->fd = -1;
 	memset(&mh, 0, sizeof mh);
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;

@@ -21,7 +21,9 @@ for t in "$@"; do
 	esac
 	rc=$?
 	p=$(grep -c -e '^\[       OK \]' -e '^ok ' "$log")
-	f=$(grep -c -e '^\[  FAILED  \] [^0-9]' -e '^not ok ' "$log")
+	# cmocka names a failed case twice: when it fails and in its summary.
+	f=$(grep -e '^\[  FAILED  \] [^0-9]' -e '^not ok ' "$log" | sort -u |
+	    wc -l)
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1	# it died before it could say which case failed
 	fi

@@ -1,6 +1,7 @@
 /*
  * demo-reader: the recipient side of `make demo`.  It takes commands from
- * the writer on fd 3 and answers on fd 4: open a handle, map it and print
+ * the writer on the fd named by its first argument and answers on the
+ * second: open a handle, map it and print
  * what it holds; try to write through it (the kernel refuses); read again
  * after the writer changed the data; try a handle that was revoked.
  */
@@ -112,13 +113,16 @@ do_revoked(shm_handle_t h)
 }
 
 int
-main(void)
+main(int argc, char *argv[])
 {
 	FILE		*from, *to;
 	char		 line[128], verb[16];
 	shm_handle_t	 h;
 
-	if ((from = fdopen(3, "r")) == NULL || (to = fdopen(4, "w")) == NULL)
+	if (argc != 3)
+		errx(2, "usage: demo-reader READ-FD WRITE-FD");
+	if ((from = fdopen(atoi(argv[1]), "r")) == NULL ||
+	    (to = fdopen(atoi(argv[2]), "w")) == NULL)
 		err(1, "fdopen");
 	while (fgets(line, sizeof line, from) != NULL) {
 		h = 0;

@@ -83,9 +83,14 @@ main(int argc, char *argv[])
 	if ((pid = fork()) == -1)
 		err(1, "fork");
 	if (pid == 0) {
-		if (dup2(down[0], 3) == -1 || dup2(up[1], 4) == -1)
-			err(1, "dup2");
-		execl(argv[1], argv[1], (char *)NULL);
+		char	rfd[16], wfd[16];
+
+		/* The reader keeps only its ends, so it sees EOF. */
+		close(down[1]);
+		close(up[0]);
+		snprintf(rfd, sizeof rfd, "%d", down[0]);
+		snprintf(wfd, sizeof wfd, "%d", up[1]);
+		execl(argv[1], argv[1], rfd, wfd, (char *)NULL);
 		err(127, "%s", argv[1]);
 	}
 	close(down[0]);

@@ -1,0 +1,107 @@
+/*
+ * broker: run the broker in the foreground, or as a daemon with --daemon.
+ * The broker prints its own errors; this file only turns options into a
+ * struct broker_config.
+ */
+
+#include <errno.h>
+#include <stdint.h>
+
+#include "broker/broker.h"
+#include "cmd.h"
+
+enum {
+	CMD_BROKER_SOCKET = 's',
+	CMD_BROKER_DAEMON = 'd',
+	CMD_BROKER_AUDIT = 'a',
+	CMD_BROKER_ENFORCED = ARGS_LONG,
+	CMD_BROKER_MAX_HANDLES,
+	CMD_BROKER_PER_UID,
+	CMD_BROKER_PER_PROC,
+	CMD_BROKER_PER_PROC_MAX,
+	CMD_BROKER_MAX_OBJECTS,
+	CMD_BROKER_MAX_CONNS
+};
+
+static const struct args_opt cmd_broker_opts[] = {
+	{ CMD_BROKER_SOCKET, "socket", "PATH", "listen at PATH" },
+	{ CMD_BROKER_DAEMON, "daemon", NULL,
+	    "run in the background once listening" },
+	{ CMD_BROKER_AUDIT, "audit", "FILE", "log events as JSON (- stderr)" },
+	{ CMD_BROKER_ENFORCED, "require-enforced", NULL,
+	    "refuse advisory grants" },
+	{ CMD_BROKER_MAX_HANDLES, "max-handles", "N",
+	    "pending handles, broker-wide" },
+	{ CMD_BROKER_PER_UID, "max-handles-per-uid", "N",
+	    "pending handles per creator uid" },
+	{ CMD_BROKER_PER_PROC, "handles-per-process", "N",
+	    "per-process soft limit" },
+	{ CMD_BROKER_PER_PROC_MAX, "handles-per-process-max", "N",
+	    "per-process hard limit" },
+	{ CMD_BROKER_MAX_OBJECTS, "max-objects", "N", "objects held" },
+	{ CMD_BROKER_MAX_CONNS, "max-connections", "N", "client connections" },
+	{ 0, NULL, NULL, NULL }
+};
+
+static enum cmd_ret	cmd_broker_exec(struct cmd_ctx *, struct args *);
+
+const struct cmd_entry cmd_broker_entry = {
+	.name = "broker",
+	.args = { cmd_broker_opts, 0, 0 },
+	.usage = "[--socket PATH] [--daemon] [--audit FILE|-] "
+	    "[--require-enforced] [LIMITS]",
+	.summary = "run the broker",
+	.flags = CMD_RAW_OUTPUT | CMD_NO_SHELL,
+	.exec = cmd_broker_exec
+};
+
+static int
+cmd_broker_limits(struct cmd_ctx *ctx, struct args *args,
+    struct broker_config *bc)
+{
+	uint64_t	conns = bc->max_connections;
+
+	if (cmd_get_u64(ctx, args, CMD_BROKER_MAX_HANDLES,
+	    &bc->max_handles) == -1 ||
+	    cmd_get_u64(ctx, args, CMD_BROKER_PER_UID,
+	    &bc->max_handles_per_uid) == -1 ||
+	    cmd_get_u64(ctx, args, CMD_BROKER_PER_PROC,
+	    &bc->handles_per_process) == -1 ||
+	    cmd_get_u64(ctx, args, CMD_BROKER_PER_PROC_MAX,
+	    &bc->handles_per_process_max) == -1 ||
+	    cmd_get_u64(ctx, args, CMD_BROKER_MAX_OBJECTS,
+	    &bc->max_objects) == -1 ||
+	    cmd_get_u64(ctx, args, CMD_BROKER_MAX_CONNS, &conns) == -1)
+		return (-1);
+	if (conns == 0 || conns > UINT32_MAX) {
+		cmd_usage(ctx, args_get(args, CMD_BROKER_MAX_CONNS),
+		    "number for --max-connections: out of range");
+		return (-1);
+	}
+	bc->max_connections = (uint32_t)conns;
+	if (bc->handles_per_process > bc->handles_per_process_max) {
+		cmd_usage(ctx, NULL, "--handles-per-process is above "
+		    "--handles-per-process-max");
+		return (-1);
+	}
+	return (0);
+}
+
+static enum cmd_ret
+cmd_broker_exec(struct cmd_ctx *ctx, struct args *args)
+{
+	struct broker_config	bc;
+
+	broker_config_defaults(&bc);
+	bc.socket_path = args_get(args, CMD_BROKER_SOCKET);
+	bc.audit_path = args_get(args, CMD_BROKER_AUDIT);
+	bc.daemonize = args_has(args, CMD_BROKER_DAEMON) > 0;
+	bc.require_enforced = args_has(args, CMD_BROKER_ENFORCED) > 0;
+	if (cmd_broker_limits(ctx, args, &bc) == -1)
+		return (CMD_RET_USAGE);
+	out_raw(ctx->out);
+	fflush(stdout);
+	if (broker_run(&bc) != 0)
+		return (cmd_fail(ctx));
+	return (CMD_RET_OK);
+}

@@ -1,0 +1,137 @@
+/*
+ * open: turn a handle granted to this process into an fd.  With a command
+ * after "--", the fd is left open across exec (its number in QSHM_FD, the
+ * object's size in QSHM_SIZE) and the command replaces qshmctl: that is
+ * how a shell script, or a program without libqshm, receives a handle:
+ *
+ *	h=$(qshmctl -q grant /obj --pid "$shell_pid")	# in the granter
+ *	exec qshmctl open "$h" -- prog			# in that shell
+ */
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "qshm.h"
+#include "cmd.h"
+#include "dump.h"
+
+enum {
+	CMD_OPEN_ACCESS = 'a',
+	CMD_OPEN_CREATOR = 'c',
+	CMD_OPEN_DUMP = 'd'
+};
+
+static const struct args_opt cmd_open_opts[] = {
+	{ CMD_OPEN_ACCESS, "access", "ro|rw", "access (default ro)" },
+	{ CMD_OPEN_CREATOR, "creator", "PID", "only if PID made the handle" },
+	{ CMD_OPEN_DUMP, "dump", NULL, "print the contents as xxd does" },
+	{ 0, NULL, NULL, NULL }
+};
+
+static enum cmd_ret	cmd_open_exec(struct cmd_ctx *, struct args *);
+
+const struct cmd_entry cmd_open_entry = {
+	.name = "open",
+	.args = { cmd_open_opts, 1, -1 },
+	.usage = "HANDLE [--access ro|rw] [--creator PID] "
+	    "[--dump | -- COMMAND [ARGS]]",
+	.summary = "open a handle granted to this process",
+	.flags = CMD_NEEDS_BROKER,
+	.exec = cmd_open_exec
+};
+
+static int
+cmd_open_env(int fd, const struct stat *st)
+{
+	char	buf[32];
+	int	flags;
+
+	if ((flags = fcntl(fd, F_GETFD)) == -1 ||
+	    fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) == -1)
+		return (-1);
+	snprintf(buf, sizeof buf, "%d", fd);
+	if (setenv("QSHM_FD", buf, 1) == -1)
+		return (-1);
+	snprintf(buf, sizeof buf, "%jd", (intmax_t)st->st_size);
+	return (setenv("QSHM_SIZE", buf, 1));
+}
+
+static enum cmd_ret
+cmd_open_run(struct cmd_ctx *ctx, int fd, const struct stat *st,
+    char **argv)
+{
+	if (cmd_open_env(fd, st) == -1)
+		return (cmd_errno(ctx, "%s", argv[0]));
+	fflush(stdout);
+	execvp(argv[0], argv);
+	return (cmd_errno(ctx, "%s", argv[0]));
+}
+
+static void
+cmd_open_output(struct cmd_ctx *ctx, const char *hs, int fd,
+    const struct stat *st, int access)
+{
+	char	proc[64], path[PATH_MAX];
+	ssize_t	n;
+
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	if ((n = readlink(proc, path, sizeof path - 1)) == -1)
+		n = 0;
+	path[n] = '\0';
+	out_set_primary(ctx->out, "path");
+	out_str(ctx->out, "handle", hs);
+	out_str(ctx->out, "path", path);
+	out_size(ctx->out, "size", (uint64_t)st->st_size);
+	out_str(ctx->out, "access", parse_access_str(access));
+	out_uint(ctx->out, "dev", (uint64_t)st->st_dev);
+	out_uint(ctx->out, "ino", (uint64_t)st->st_ino);
+}
+
+static enum cmd_ret
+cmd_open_use(struct cmd_ctx *ctx, struct args *args, int fd, int access)
+{
+	struct dump_src	 src = { fd, NULL };
+	struct stat	 st;
+	const char	*hs = args_arg(args, 0);
+
+	if (fstat(fd, &st) == -1)
+		return (cmd_errno(ctx, "%s", hs));
+	if (args_count(args) > 1)
+		return (cmd_open_run(ctx, fd, &st, args_argv(args, 1)));
+	if (args_has(args, CMD_OPEN_DUMP))
+		return (dump_run(ctx, hs, &src, 0, (uint64_t)st.st_size,
+		    ctx->json ? DUMP_JSON : DUMP_XXD));
+	cmd_open_output(ctx, hs, fd, &st, access);
+	return (CMD_RET_OK);
+}
+
+static enum cmd_ret
+cmd_open_exec(struct cmd_ctx *ctx, struct args *args)
+{
+	const char	*hs = args_arg(args, 0);
+	uint64_t	 h;
+	pid_t		 creator = 0;
+	int		 access = O_RDONLY, fd;
+	enum cmd_ret	 ret;
+
+	if (parse_handle(hs, &h) == -1)
+		return (cmd_usage(ctx, hs, "not a handle"));
+	if (cmd_get_access(ctx, args, CMD_OPEN_ACCESS, 0, &access) == -1 ||
+	    cmd_get_pid(ctx, args, CMD_OPEN_CREATOR, &creator) == -1)
+		return (CMD_RET_USAGE);
+	if (args_has(args, CMD_OPEN_DUMP) && args_count(args) > 1)
+		return (cmd_usage(ctx, NULL, "--dump or a command, not both"));
+	if ((fd = shm_open_handle_pid(h, access | O_CLOEXEC, creator)) == -1)
+		return (cmd_errno(ctx, "%s", hs));
+	ret = cmd_open_use(ctx, args, fd, access);
+	close(fd);
+	return (ret);
+}

@@ -1,0 +1,26 @@
+/*
+ * broker-int.h: what the broker's modules share beyond their own headers:
+ * the configuration it runs with, its counters and its clocks.
+ */
+
+#ifndef QSHM_BROKER_INT_H
+#define QSHM_BROKER_INT_H
+
+#include <stdint.h>
+
+#include "proto.h"
+#include "broker.h"
+
+/* The running configuration (also set by unit tests). */
+extern const struct broker_config	*broker_cfg;
+/* The counters PROTO_STATS reports. */
+extern struct qshm_stats		 broker_stats;
+
+/* Milliseconds on the monotonic clock. */
+uint64_t	broker_now_ms(void);
+/* Milliseconds since the broker started. */
+uint64_t	broker_uptime_ms(void);
+/* The system page size. */
+uint64_t	broker_page_size(void);
+
+#endif /* QSHM_BROKER_INT_H */

@@ -1,0 +1,293 @@
+/*
+ * ident.c: identity keys and credentials of processes.  A bare pid is
+ * never trusted: every key is taken from a pidfd, and everything read from
+ * /proc/PID is checked afterwards against the same pidfd, since a pid can
+ * only be reused after its process has exited (and the pidfd then reads
+ * as ready).
+ */
+
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ident.h"
+
+/* /proc/PID/status with 65536 groups is about 720 KB. */
+#define IDENT_STATUS_MAX	(2U * 1024 * 1024)
+#define IDENT_MAX_GROUPS	65536
+
+static bool	ident_on_pidfs;
+
+/* pidfd_open(pid); -1 and errno on failure. */
+int
+ident_pidfd_open(pid_t pid)
+{
+	long	fd;
+
+	fd = syscall(SYS_pidfd_open, pid, 0);
+	return (fd < 0 ? -1 : (int)fd);
+}
+
+/* Whether identity keys are pidfs inode numbers. */
+bool
+ident_pidfs(void)
+{
+	return (ident_on_pidfs);
+}
+
+/* The inode of pid's pidfd, or 0. */
+static uint64_t
+ident_pidfd_ino(pid_t pid)
+{
+	struct stat	st;
+	int		fd;
+	uint64_t	ino = 0;
+
+	if ((fd = ident_pidfd_open(pid)) == -1)
+		return (0);
+	if (fstat(fd, &st) == 0)
+		ino = st.st_ino;
+	close(fd);
+	return (ino);
+}
+
+/* Find out once whether pidfds live on pidfs; returns errno. */
+int
+ident_init(void)
+{
+	uint64_t	self, other;
+	pid_t		ppid = getppid();
+
+	if ((self = ident_pidfd_ino(getpid())) == 0)
+		return (errno != 0 ? errno : ENOSYS);
+	/* Without pidfs every pidfd shares one anonymous inode. */
+	other = ident_pidfd_ino(ppid > 0 ? ppid : 1);
+	ident_on_pidfs = other != 0 && other != self;
+	return (0);
+}
+
+/* Whether the process behind a pidfd has not exited (zombies have). */
+bool
+ident_alive(int pidfd)
+{
+	struct pollfd	pfd = { .fd = pidfd, .events = POLLIN };
+
+	return (poll(&pfd, 1, 0) == 0);
+}
+
+/* Read a small /proc file into buf (NUL-terminated); returns errno. */
+static int
+ident_read_file(const char *path, char **bufp, size_t max)
+{
+	char	*buf = NULL, *nbuf;
+	size_t	 size = 4096, len = 0;
+	ssize_t	 n;
+	int	 fd, error = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (errno == ENOENT ? ESRCH : errno);
+	for (;;) {
+		if ((nbuf = realloc(buf, size + 1)) == NULL) {
+			error = ENOMEM;
+			break;
+		}
+		buf = nbuf;
+		if ((n = read(fd, buf + len, size - len)) <= 0) {
+			error = n == 0 ? 0 : (errno == ESRCH ? ESRCH : errno);
+			break;
+		}
+		len += (size_t)n;
+		if (len == size && (size *= 2) > max) {
+			error = EOVERFLOW;
+			break;
+		}
+	}
+	close(fd);
+	if (error != 0) {
+		free(buf);
+		return (error);
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	return (0);
+}
+
+/* Field 22 (start time) of a /proc/PID/stat text; returns errno. */
+int
+ident_parse_starttime(const char *text, uint64_t *start)
+{
+	const char		*p;
+	char			*end;
+	unsigned long long	 v;
+	int			 field;
+
+	/* The command name may hold spaces and ')': skip to the last ')'. */
+	if ((p = strrchr(text, ')')) == NULL)
+		return (EINVAL);
+	p++;
+	/* Field 3 starts after ") "; field 22 is 19 fields further. */
+	for (field = 2; field < 21; field++) {
+		if ((p = strchr(p + 1, ' ')) == NULL)
+			return (EINVAL);
+	}
+	if (!isdigit((unsigned char)p[1]))
+		return (EINVAL);
+	errno = 0;
+	v = strtoull(p + 1, &end, 10);
+	if (errno != 0 || (*end != ' ' && *end != '\0' && *end != '\n'))
+		return (EINVAL);
+	*start = v;
+	return (0);
+}
+
+/* The identity key of pidfd's process (pid is its number); errno. */
+int
+ident_key(int pidfd, pid_t pid, uint64_t *key)
+{
+	struct stat	 st;
+	char		 path[64], *text;
+	uint64_t	 start;
+	int		 error;
+
+	if (ident_on_pidfs) {
+		if (fstat(pidfd, &st) == -1)
+			return (errno);
+		*key = st.st_ino;
+		return (0);
+	}
+	if (pid <= 0)
+		return (ESRCH);
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if ((error = ident_read_file(path, &text, 64 * 1024)) != 0)
+		return (error);
+	error = ident_parse_starttime(text, &start);
+	free(text);
+	if (error != 0)
+		return (error);
+	if (!ident_alive(pidfd))
+		return (ESRCH);
+	*key = (start << 22) | ((uint64_t)pid & ((1U << 22) - 1));
+	return (0);
+}
+
+/* Parse "Tag:\tn\tn\tn\tn" into four ids; returns errno. */
+static int
+ident_parse_ids(const char *line, uint32_t ids[4])
+{
+	char			*end;
+	unsigned long long	 v;
+	int			 i;
+
+	for (i = 0; i < 4; i++) {
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (!isdigit((unsigned char)*line))
+			return (EINVAL);
+		errno = 0;
+		v = strtoull(line, &end, 10);
+		if (errno != 0 || v > UINT32_MAX)
+			return (EINVAL);
+		ids[i] = (uint32_t)v;
+		line = end;
+	}
+	return (0);
+}
+
+static int
+ident_parse_groups(const char *line, struct ident_creds *c)
+{
+	char			*end;
+	unsigned long long	 v;
+
+	for (;;) {
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (!isdigit((unsigned char)*line))
+			return (0);
+		errno = 0;
+		v = strtoull(line, &end, 10);
+		if (errno != 0 || v > UINT32_MAX)
+			return (EINVAL);
+		if (c->ngroups % 64 == 0) {
+			gid_t	*n;
+
+			if (c->ngroups >= IDENT_MAX_GROUPS)
+				return (EINVAL);
+			n = reallocarray(c->groups, c->ngroups + 64, sizeof *n);
+			if (n == NULL)
+				return (ENOMEM);
+			c->groups = n;
+		}
+		c->groups[c->ngroups++] = (gid_t)v;
+		line = end;
+	}
+}
+
+/* Parse the text of /proc/PID/status into creds; returns errno. */
+int
+ident_parse_status(const char *text, struct ident_creds *c)
+{
+	const char	*p;
+	int		 error, seen = 0;
+
+	memset(c, 0, sizeof *c);
+	for (p = text; p != NULL && *p != '\0'; p = strchr(p, '\n')) {
+		if (*p == '\n')
+			p++;
+		error = 0;
+		if (strncmp(p, "Uid:", 4) == 0) {
+			error = ident_parse_ids(p + 4, c->uid);
+			seen |= 1;
+		} else if (strncmp(p, "Gid:", 4) == 0) {
+			error = ident_parse_ids(p + 4, c->gid);
+			seen |= 2;
+		} else if (strncmp(p, "Groups:", 7) == 0 && c->ngroups == 0)
+			error = ident_parse_groups(p + 7, c);
+		if (error != 0) {
+			ident_creds_free(c);
+			return (error);
+		}
+	}
+	if (seen != 3) {
+		ident_creds_free(c);
+		return (EINVAL);
+	}
+	return (0);
+}
+
+/* Read pid's credentials while pidfd shows it alive; returns errno. */
+int
+ident_creds(int pidfd, pid_t pid, struct ident_creds *c)
+{
+	char	 path[64], *text;
+	int	 error;
+
+	snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
+	if ((error = ident_read_file(path, &text, IDENT_STATUS_MAX)) != 0)
+		return (error);
+	error = ident_parse_status(text, c);
+	free(text);
+	if (error == 0 && !ident_alive(pidfd)) {
+		ident_creds_free(c);
+		error = ESRCH;
+	}
+	return (error);
+}
+
+/* Free what ident_creds() allocated. */
+void
+ident_creds_free(struct ident_creds *c)
+{
+	free(c->groups);
+	c->groups = NULL;
+	c->ngroups = 0;
+}

@@ -1,0 +1,45 @@
+/*
+ * ident.h: who a process is, in a way that survives pid reuse.  A process
+ * is named by its identity key: the inode number of its pidfd on pidfs
+ * (kernel 6.9 and later; never reused), else (start time << 22) | pid from
+ * /proc.  Credentials for policy come from /proc/PID/status, read while
+ * the pidfd proves the pid still names the same process.
+ */
+
+#ifndef QSHM_IDENT_H
+#define QSHM_IDENT_H
+
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Credentials of a process: real, effective, saved and fs ids, groups. */
+struct ident_creds {
+	uid_t	 uid[4];
+	gid_t	 gid[4];
+	gid_t	*groups;
+	size_t	 ngroups;
+};
+
+/* Find out once whether pidfds live on pidfs; returns errno. */
+int	ident_init(void);
+/* Whether identity keys are pidfs inode numbers. */
+bool	ident_pidfs(void);
+/* pidfd_open(pid); -1 and errno on failure. */
+int	ident_pidfd_open(pid_t);
+/* Whether the process behind a pidfd has not exited (zombies have). */
+bool	ident_alive(int pidfd);
+/* The identity key of pidfd's process (pid is its number); errno. */
+int	ident_key(int pidfd, pid_t pid, uint64_t *key);
+/* Read pid's credentials while pidfd shows it alive; returns errno. */
+int	ident_creds(int pidfd, pid_t pid, struct ident_creds *);
+/* Parse the text of /proc/PID/status into creds; returns errno. */
+int	ident_parse_status(const char *text, struct ident_creds *);
+/* Free what ident_creds() allocated. */
+void	ident_creds_free(struct ident_creds *);
+/* Field 22 (start time) of a /proc/PID/stat text; returns errno. */
+int	ident_parse_starttime(const char *text, uint64_t *start);
+
+#endif /* QSHM_IDENT_H */

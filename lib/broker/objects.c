@@ -1,0 +1,337 @@
+/*
+ * objects.c: the object registry.  The broker never keeps a client's own
+ * open file description if it can avoid it: it reopens the object through
+ * /proc/self/fd/N with the mode it needs, so no client can move another's
+ * file offset or status flags through a shared description.  Opens use
+ * O_NONBLOCK so a lease held by a hostile client cannot stall the loop.
+ */
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "broker-int.h"
+#include "htab.h"
+#include "objects.h"
+
+static struct htab	 objects_table;		/* by ino */
+static struct htab	 objects_parks;		/* by park_id */
+static struct object	*objects_list;
+static uint64_t		 objects_total;
+static uint64_t		 objects_last_park;
+
+/* Prepare the registry. */
+void
+objects_init(void)
+{
+	htab_init(&objects_table, offsetof(struct object, ino));
+	htab_init(&objects_parks, offsetof(struct object, park_id));
+	objects_list = NULL;
+	objects_total = 0;
+}
+
+/* The object after o (NULL: the first), or NULL at the end. */
+uint64_t
+objects_count(void)
+{
+	return (objects_total);
+}
+
+/* The object after o (NULL: the first), or NULL at the end. */
+struct object *
+objects_next(const struct object *o)
+{
+	return (o == NULL ? objects_list : o->next);
+}
+
+/* The object with this dev and ino, or NULL. */
+struct object *
+objects_find(uint64_t dev, uint64_t ino)
+{
+	struct object	*o;
+
+	for (o = htab_lookup(&objects_table, ino); o != NULL; o = o->same_ino)
+		if (o->dev == dev)
+			return (o);
+	return (NULL);
+}
+
+/* Reopen fd with mode access as a new description; -1 and errno. */
+static int
+objects_reopen(int fd, int access, uint64_t dev, uint64_t ino)
+{
+	struct stat	st;
+	char		path[64];
+	int		nfd, fl, saved;
+
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	nfd = open(path, access | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (nfd == -1)
+		return (-1);
+	if (fstat(nfd, &st) == -1 || st.st_dev != dev || st.st_ino != ino ||
+	    (fl = fcntl(nfd, F_GETFL)) == -1 ||
+	    fcntl(nfd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
+		saved = errno;
+		close(nfd);
+		errno = saved == 0 ? EACCES : saved;
+		return (-1);
+	}
+	return (nfd);
+}
+
+/* Re-read the path /proc/self/fd shows for o. */
+void
+objects_refresh_path(struct object *o)
+{
+	char	 proc[64], buf[PATH_MAX];
+	ssize_t	 n;
+	char	*p;
+	int	 fd = objects_any_fd(o);
+
+	if (fd == -1)
+		return;
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	if ((n = readlink(proc, buf, sizeof buf - 1)) == -1)
+		return;
+	buf[n] = '\0';
+	if ((p = strdup(buf)) == NULL)
+		return;
+	free(o->path);
+	o->path = p;
+}
+
+/* A held fd with at least read access (for fstat and seals), or -1. */
+int
+objects_any_fd(const struct object *o)
+{
+	if (o->fd[O_RDWR] != -1)
+		return (o->fd[O_RDWR]);
+	if (o->fd[O_RDONLY] != -1)
+		return (o->fd[O_RDONLY]);
+	return (o->fd[O_WRONLY]);
+}
+
+static int
+objects_insert(struct object *o)
+{
+	struct object	*head;
+
+	if ((head = htab_lookup(&objects_table, o->ino)) != NULL) {
+		o->same_ino = head->same_ino;
+		head->same_ino = o;
+	} else if (htab_insert(&objects_table, o) != 0)
+		return (ENOMEM);
+	o->next = objects_list;
+	if (objects_list != NULL)
+		objects_list->prev = o;
+	objects_list = o;
+	objects_total++;
+	return (0);
+}
+
+static void
+objects_remove(struct object *o)
+{
+	struct object	*head, **pp;
+
+	head = htab_lookup(&objects_table, o->ino);
+	if (head == o) {
+		htab_remove(&objects_table, o->ino);
+		/* Cannot fail: the table just lost a record of this key. */
+		if (o->same_ino != NULL)
+			(void)htab_insert(&objects_table, o->same_ino);
+	} else {
+		for (pp = &head->same_ino; *pp != o; pp = &(*pp)->same_ino)
+			;
+		*pp = o->same_ino;
+	}
+	if (o->prev != NULL)
+		o->prev->next = o->next;
+	else
+		objects_list = o->next;
+	if (o->next != NULL)
+		o->next->prev = o->prev;
+	objects_total--;
+}
+
+static struct object *
+objects_new(const struct stat *st)
+{
+	struct object	*o;
+
+	if ((o = calloc(1, sizeof *o)) == NULL)
+		return (NULL);
+	o->ino = st->st_ino;
+	o->dev = st->st_dev;
+	o->fd[0] = o->fd[1] = o->fd[2] = -1;
+	o->park_access = -1;
+	if (objects_insert(o) != 0) {
+		free(o);
+		return (NULL);
+	}
+	return (o);
+}
+
+static void
+objects_free(struct object *o)
+{
+	int	i;
+
+	if (o->park_id != 0)
+		htab_remove(&objects_parks, o->park_id);
+	objects_remove(o);
+	for (i = 0; i < 3; i++)
+		if (o->fd[i] != -1)
+			close(o->fd[i]);
+	free(o->path);
+	free(o);
+}
+
+/* Make sure o holds an fd of mode access, taken from the client's fd. */
+static int
+objects_need_fd(struct object *o, int fd, int access)
+{
+	int	nfd, fl;
+
+	if (o->fd[access] != -1)
+		return (0);
+	nfd = objects_reopen(fd, access, o->dev, o->ino);
+	if (nfd == -1 && (errno == EMFILE || errno == ENFILE))
+		return (EAGAIN);
+	/* The broker may not open it itself: keep the client's, if exact. */
+	if (nfd == -1 && (fl = fcntl(fd, F_GETFL)) != -1 &&
+	    (fl & O_ACCMODE) == access)
+		nfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (nfd == -1)
+		return (errno == EMFILE || errno == ENFILE ? EAGAIN : EACCES);
+	o->fd[access] = nfd;
+	return (0);
+}
+
+/*
+ * The object behind fd (st is its fstat) with a new reference, holding an
+ * fd of mode access; registered if new. Returns errno: EAGAIN at the object
+ * cap, EACCES if no fd of that mode can be had, ENOMEM.
+ */
+int
+objects_get(int fd, const struct stat *st, int access, struct object **out)
+{
+	struct object	*o;
+	int		 error;
+	bool		 fresh = false;
+
+	if ((o = objects_find(st->st_dev, st->st_ino)) == NULL) {
+		if (objects_total >= broker_cfg->max_objects)
+			return (EAGAIN);
+		if ((o = objects_new(st)) == NULL)
+			return (ENOMEM);
+		fresh = true;
+	}
+	if ((error = objects_need_fd(o, fd, access)) != 0) {
+		if (fresh)
+			objects_free(o);
+		return (error);
+	}
+	if (fresh)
+		objects_refresh_path(o);
+	o->refs++;
+	*out = o;
+	return (0);
+}
+
+/* The object with this dev and ino, or NULL. */
+void
+objects_ref(struct object *o)
+{
+	o->refs++;
+}
+
+/* The object with this dev and ino, or NULL. */
+void
+objects_unref(struct object *o)
+{
+	if (--o->refs == 0)
+		objects_free(o);
+}
+
+/*
+ * A new open file description of the object with mode access; shared: may
+ * fall back to a description the broker holds (for mappings only). Returns
+ * the fd, or -1 and errno.
+ */
+int
+objects_open(struct object *o, int access, int shared)
+{
+	int	src = objects_any_fd(o), fd;
+
+	if (src == -1) {
+		errno = EACCES;
+		return (-1);
+	}
+	if ((fd = objects_reopen(src, access, o->dev, o->ino)) != -1)
+		return (fd);
+	if (errno == EMFILE || errno == ENFILE) {
+		errno = EAGAIN;
+		return (-1);
+	}
+	if (shared && o->fd[access] != -1 &&
+	    (fd = fcntl(o->fd[access], F_DUPFD_CLOEXEC, 0)) != -1)
+		return (fd);
+	errno = errno == EMFILE || errno == ENFILE ? EAGAIN : EACCES;
+	return (-1);
+}
+
+/* Park o for uid with mode access; returns errno. */
+int
+objects_park(struct object *o, uid_t uid, int access)
+{
+	if (objects_last_park == UINT32_MAX)
+		return (ENOSPC);
+	o->park_id = objects_last_park + 1;
+	if (htab_insert(&objects_parks, o) != 0) {
+		o->park_id = 0;
+		return (ENOMEM);
+	}
+	objects_last_park++;
+	o->park_uid = uid;
+	o->park_access = access;
+	o->refs++;
+	return (0);
+}
+
+/* The parked object @id, or NULL. */
+struct object *
+objects_parked(uint32_t id)
+{
+	if (id == 0)
+		return (NULL);
+	return (htab_lookup(&objects_parks, id));
+}
+
+/* Release the parking of o (drops its reference). */
+void
+objects_unpark(struct object *o)
+{
+	htab_remove(&objects_parks, o->park_id);
+	o->park_id = 0;
+	o->park_access = -1;
+	objects_unref(o);
+}
+
+/* Drop every object (at exit, after the handles). */
+void
+objects_free_all(void)
+{
+	while (objects_list != NULL)
+		objects_free(objects_list);
+	htab_free(&objects_table);
+	htab_free(&objects_parks);
+}

@@ -3,7 +3,9 @@
 #   make                 build/qshmctl, build/libqshm.{a,so}, build/qshm.pc
 #   make demo            a broker, a grant, a second process using it
 #   make check           every test suite (SANITIZE=1: under ASan/UBSan)
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         PREFIX=/usr/local DESTDIR= (give the same PREFIX
+#                        to the build: the library looks for the broker in
+#                        PREFIX/bin)
 #   make clean
 
 VERSION		= 0.1.0
@@ -113,7 +115,9 @@ install: all
 	ln -sf libqshm.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libqshm.so.0
 	ln -sf libqshm.so.0 $(DESTDIR)$(LIBDIR)/libqshm.so
 	install -m 0644 lib/qshm.h $(DESTDIR)$(INCLUDEDIR)/qshm.h
-	install -m 0644 $(B)/qshm.pc $(DESTDIR)$(PKGCONFIGDIR)/qshm.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' lib/qshm.pc.in \
+	    > $(DESTDIR)$(PKGCONFIGDIR)/qshm.pc
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
 	    $(DESTDIR)$(MANDIR)/man7
 	for m in $(wildcard man/*.1); do \

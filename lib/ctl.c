@@ -25,7 +25,7 @@
 
 /* The flags shm_ctl() sends, or -1 (errno set) if it must fail here. */
 static int
-ctl_check(int flags, uint64_t size, unsigned special, int accmode)
+ctl_check(int flags, uint64_t size, unsigned special)
 {
 	if ((unsigned)flags & ~(unsigned)CTL_KNOWN)
 		return (client_fail(EINVAL, "unknown flags 0x%x",
@@ -43,9 +43,6 @@ ctl_check(int flags, uint64_t size, unsigned special, int accmode)
 		    "flags 0x%x", flags & ~SHMCTL_GET_FLAGS));
 	if ((flags & SHMCTL_ANON) && size > INT64_MAX)
 		return (client_fail(EINVAL, "size %ju", (uintmax_t)size));
-	if (flags != 0 && flags != SHMCTL_GET_FLAGS && accmode == O_RDONLY)
-		return (client_fail(EACCES, "changing an object needs a "
-		    "descriptor open for writing"));
 	return (flags);
 }
 
@@ -64,7 +61,8 @@ shm_ctl_special(int fd, int flags, uint64_t paddr, uint64_t size,
 	client_detail_clear();
 	if (client_check_object(fd, &st, &accmode) == -1)
 		return (-1);
-	if ((send = ctl_check(flags, size, special, accmode)) <= 0)
+	/* The broker decides EPERM (sealed) before EACCES (read-only). */
+	if ((send = ctl_check(flags, size, special)) <= 0)
 		return (send);	/* -1, or 0: nothing but hints */
 	memset(&c, 0, sizeof c);
 	c.flags = (uint32_t)send;

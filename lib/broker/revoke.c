@@ -594,11 +594,11 @@ revoke_ctl_change(struct peer *p, const struct proto_ctl *c, int fd,
 {
 	int	error;
 
-	if (access == O_RDONLY)
-		return (EACCES);
 	if (((*op != NULL && ((*op)->ctl_flags & SHMCTL_SEAL)) ||
 	    (revoke_flags(NULL, fd) & SHMCTL_SEAL)))
 		return (EPERM);
+	if (access == O_RDONLY)
+		return (EACCES);
 	if ((c->flags & SHMCTL_SEAL) && (error = revoke_ctl_sealable(fd)) != 0)
 		return (error);
 	if ((error = revoke_ctl_object(p, fd, st, access, op)) != 0)

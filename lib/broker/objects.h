@@ -31,7 +31,6 @@ struct object {
 	char		*path;		/* as /proc/self/fd shows it */
 	uint32_t	 ctl_flags;	/* SHMCTL_* set through shm_ctl() */
 	struct proc	*creator;	/* first to shm_ctl() it, while alive */
-	uint64_t	 revocable_ms;	/* when SHMCTL_REVOCABLE was set */
 };
 
 /* Prepare the registry. */

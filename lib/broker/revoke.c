@@ -605,9 +605,6 @@ revoke_ctl_change(struct peer *p, const struct proto_ctl *c, int fd,
 		return (error);
 	if ((c->flags & SHMCTL_ANON) && ftruncate(fd, (off_t)c->size) == -1)
 		return (errno == EFBIG ? EINVAL : errno);
-	if ((c->flags & SHMCTL_REVOCABLE) &&
-	    !((*op)->ctl_flags & SHMCTL_REVOCABLE))
-		(*op)->revocable_ms = broker_now_ms();
 	(*op)->ctl_flags |= c->flags & (SHMCTL_ANON | SHMCTL_LAZY |
 	    SHMCTL_REVOCABLE);
 	if (c->flags & SHMCTL_SEAL) {

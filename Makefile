@@ -43,13 +43,15 @@ INTEG_SRCS	:= $(wildcard tests/integration/test-*.c)
 UNIT_BINS	:= $(UNIT_SRCS:%.c=$(B)/%)
 INTEG_BINS	:= $(INTEG_SRCS:%.c=$(B)/%)
 INTEG_COMMON	:= $(wildcard tests/integration/common.c)
-DEMO_BINS	:= $(B)/tests/demo/demo-reader $(B)/tests/demo/demo-writer
+DEMO_BINS	:= $(B)/tests/demo/demo-reader $(B)/tests/demo/demo-writer \
+		   $(B)/tests/demo/secure-recipe
 
 # Pages that document several functions, and the names that lead to them.
 MAN3_ALIASES	:= shm_create_subrange_handle:shm_create_handle \
 		   shm_open_handle_pid:shm_open_handle \
 		   mmap_handle_pid:mmap_handle \
 		   qshm_getrlimit:qshm_shm_open qshm_setrlimit:qshm_shm_open \
+		   shm_ctl_special:shm_ctl qshm_state_str:qshm_admin \
 		   $(patsubst %,%:qshm_admin,qshm_handle_limit \
 		   qshm_list_handles qshm_list_objects qshm_stats qshm_park \
 		   qshm_open_parked qshm_unpark qshm_admin_revoke \

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "broker/broker.h"
 #include "cmd.h"
@@ -20,7 +21,9 @@ enum {
 	CMD_BROKER_PER_PROC,
 	CMD_BROKER_PER_PROC_MAX,
 	CMD_BROKER_MAX_OBJECTS,
-	CMD_BROKER_MAX_CONNS
+	CMD_BROKER_MAX_CONNS,
+	CMD_BROKER_REVOKE_TIMEOUT,
+	CMD_BROKER_REVOKE_ENFORCE
 };
 
 static const struct args_opt cmd_broker_opts[] = {
@@ -40,6 +43,10 @@ static const struct args_opt cmd_broker_opts[] = {
 	    "per-process hard limit" },
 	{ CMD_BROKER_MAX_OBJECTS, "max-objects", "N", "objects held" },
 	{ CMD_BROKER_MAX_CONNS, "max-connections", "N", "client connections" },
+	{ CMD_BROKER_REVOKE_TIMEOUT, "revoke-timeout", "MS",
+	    "how long a recipient has to answer a revoke (default 2000)" },
+	{ CMD_BROKER_REVOKE_ENFORCE, "revoke-enforce", "report|kill",
+	    "what to do when it does not (default report)" },
 	{ 0, NULL, NULL, NULL }
 };
 
@@ -49,7 +56,8 @@ const struct cmd_entry cmd_broker_entry = {
 	.name = "broker",
 	.args = { cmd_broker_opts, 0, 0 },
 	.usage = "[--socket PATH] [--daemon] [--audit FILE|-] "
-	    "[--require-enforced] [LIMITS]",
+	    "[--require-enforced] [--revoke-timeout MS] "
+	    "[--revoke-enforce report|kill] [LIMITS]",
 	.summary = "run the broker",
 	.flags = CMD_RAW_OUTPUT | CMD_NO_SHELL,
 	.exec = cmd_broker_exec
@@ -87,6 +95,33 @@ cmd_broker_limits(struct cmd_ctx *ctx, struct args *args,
 	return (0);
 }
 
+/* --revoke-timeout MS (1 ms to a day) and --revoke-enforce. */
+static int
+cmd_broker_revoke(struct cmd_ctx *ctx, struct args *args,
+    struct broker_config *bc)
+{
+	const char	*enforce = args_get(args, CMD_BROKER_REVOKE_ENFORCE);
+	uint64_t	 ms = bc->revoke_timeout_ms;
+
+	if (cmd_get_u64(ctx, args, CMD_BROKER_REVOKE_TIMEOUT, &ms) == -1)
+		return (-1);
+	if (ms == 0 || ms > 86400000) {
+		cmd_usage(ctx, args_get(args, CMD_BROKER_REVOKE_TIMEOUT),
+		    "number for --revoke-timeout: out of range");
+		return (-1);
+	}
+	bc->revoke_timeout_ms = (uint32_t)ms;
+	if (enforce == NULL || strcmp(enforce, "report") == 0)
+		return (0);
+	if (strcmp(enforce, "kill") != 0) {
+		cmd_usage(ctx, enforce, "--revoke-enforce takes report or "
+		    "kill");
+		return (-1);
+	}
+	bc->revoke_kill = true;
+	return (0);
+}
+
 static enum cmd_ret
 cmd_broker_exec(struct cmd_ctx *ctx, struct args *args)
 {
@@ -97,7 +132,8 @@ cmd_broker_exec(struct cmd_ctx *ctx, struct args *args)
 	bc.audit_path = args_get(args, CMD_BROKER_AUDIT);
 	bc.daemonize = args_has(args, CMD_BROKER_DAEMON) > 0;
 	bc.require_enforced = args_has(args, CMD_BROKER_ENFORCED) > 0;
-	if (cmd_broker_limits(ctx, args, &bc) == -1)
+	if (cmd_broker_limits(ctx, args, &bc) == -1 ||
+	    cmd_broker_revoke(ctx, args, &bc) == -1)
 		return (CMD_RET_USAGE);
 	out_raw(ctx->out);
 	fflush(stdout);

@@ -21,7 +21,8 @@ enum {
 	CMD_CREATE_EXCL = 'x',
 	CMD_CREATE_MODE = 'm',
 	CMD_CREATE_SIZE = 'S',
-	CMD_CREATE_SEAL = ARGS_LONG
+	CMD_CREATE_SEAL = ARGS_LONG,
+	CMD_CREATE_REVOCABLE
 };
 
 static const struct args_opt cmd_create_opts[] = {
@@ -31,6 +32,8 @@ static const struct args_opt cmd_create_opts[] = {
 	{ CMD_CREATE_EXCL, "excl", NULL, "fail if the name exists" },
 	{ CMD_CREATE_SEAL, "seal", NULL,
 	    "seal the size (--anon only: shrink, grow, seal)" },
+	{ CMD_CREATE_REVOCABLE, "revocable", NULL,
+	    "let mappings be revoked (--anon only)" },
 	{ 0, NULL, NULL, NULL }
 };
 
@@ -39,7 +42,8 @@ static enum cmd_ret	cmd_create_exec(struct cmd_ctx *, struct args *);
 const struct cmd_entry cmd_create_entry = {
 	.name = "create",
 	.args = { cmd_create_opts, 0, 1 },
-	.usage = "/NAME|--anon [--size N] [--mode OCTAL] [--excl] [--seal]",
+	.usage = "/NAME|--anon [--size N] [--mode OCTAL] [--excl] [--seal] "
+	    "[--revocable]",
 	.summary = "create a shared-memory object",
 	.flags = 0,
 	.exec = cmd_create_exec
@@ -51,6 +55,7 @@ struct cmd_create {
 	mode_t		mode;
 	int		excl;
 	int		seal;
+	int		revocable;
 };
 
 /* Open or make the object; *created says whether it is new. */
@@ -114,10 +119,12 @@ cmd_create_memfd(const struct cmd_create *cc)
 	if ((fd = memfd_create("qshm-anon", MFD_CLOEXEC |
 	    MFD_ALLOW_SEALING)) == -1)
 		return (-1);
+	/* Through the broker, which keeps the flags after we exit. */
 	if (fchmod(fd, cc->mode) == -1 ||
 	    ftruncate(fd, (off_t)cc->size) == -1 ||
-	    (cc->seal && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
-	    F_SEAL_SEAL) == -1)) {
+	    ((cc->seal || cc->revocable) && shm_ctl(fd,
+	    (cc->seal ? SHMCTL_SEAL : 0) |
+	    (cc->revocable ? SHMCTL_REVOCABLE : 0), 0, 0) == -1)) {
 		errnum = errno;
 		close(fd);
 		errno = errnum;
@@ -143,6 +150,7 @@ cmd_create_anon(struct cmd_ctx *ctx, const struct cmd_create *cc)
 	cmd_create_output(ctx, object, fd, 1);
 	out_uint(ctx->out, "id", id);
 	out_bool(ctx->out, "sealed", cc->seal);
+	out_bool(ctx->out, "revocable", cc->revocable);
 	close(fd);
 	return (CMD_RET_OK);
 }
@@ -150,7 +158,7 @@ cmd_create_anon(struct cmd_ctx *ctx, const struct cmd_create *cc)
 static enum cmd_ret
 cmd_create_exec(struct cmd_ctx *ctx, struct args *args)
 {
-	struct cmd_create	 cc = { 0, 0, 0600, 0, 0 };
+	struct cmd_create	 cc = { 0, 0, 0600, 0, 0, 0 };
 	struct obj		 obj;
 	const char		*name = args_arg(args, 0);
 	int			 anon = args_has(args, CMD_CREATE_ANON) > 0;
@@ -161,12 +169,14 @@ cmd_create_exec(struct cmd_ctx *ctx, struct args *args)
 		return (CMD_RET_USAGE);
 	cc.excl = args_has(args, CMD_CREATE_EXCL) > 0;
 	cc.seal = args_has(args, CMD_CREATE_SEAL) > 0;
+	cc.revocable = args_has(args, CMD_CREATE_REVOCABLE) > 0;
 	if (anon == (name != NULL))
 		return (cmd_usage(ctx, NULL, "give a /NAME or --anon"));
 	if (anon)
 		return (cmd_create_anon(ctx, &cc));
-	if (cc.seal)
-		return (cmd_usage(ctx, name, "--seal needs --anon"));
+	if (cc.seal || cc.revocable)
+		return (cmd_usage(ctx, name, "%s needs --anon", cc.seal ?
+		    "--seal" : "--revocable"));
 	if (obj_parse(name, &obj) == -1 || obj.id != 0)
 		return (cmd_usage(ctx, name, "%s", errno == ENAMETOOLONG ?
 		    strerror(errno) : "not a /NAME"));

@@ -97,7 +97,8 @@ static const struct out_col cmd_list_handle_cols[] = {
 	{ "options", "options", OUT_DEFAULT, "nofd, subrange" },
 	{ "enforcement", "enforcement", OUT_DEFAULT, "kernel or advisory" },
 	{ "reason", "reason", OUT_DEFAULT, "why" },
-	{ "state", "state", OUT_DEFAULT, "pending" },
+	{ "state", "state", OUT_DEFAULT,
+	    "pending, in use, revoking, acknowledged, enforced, timed out" },
 	{ "age_ms", "age", OUT_DEFAULT | OUT_RIGHT, "since the grant" },
 	{ "path", "path", 0, "the object as the broker sees it" },
 	{ NULL, NULL, 0, NULL }
@@ -163,8 +164,7 @@ cmd_list_handle_row(struct cmd_ctx *ctx, const struct qshm_handle_info *hi,
 	out_str(ctx->out, "enforcement", hi->enforcement == QSHM_ENF_KERNEL ?
 	    "kernel" : "advisory");
 	out_str(ctx->out, "reason", qshm_reason_str(hi->reason));
-	out_str(ctx->out, "state", hi->state == QSHM_STATE_PENDING ?
-	    "pending" : "?");
+	out_str(ctx->out, "state", qshm_state_str(hi->state));
 	out_ms(ctx->out, "age_ms", hi->age_ms);
 	out_str(ctx->out, "path", hi->path);
 }

@@ -285,6 +285,24 @@ qshm_socket_path(void)
 	return (client_socket_path());
 }
 
+/* Name a grant state. */
+const char *
+qshm_state_str(unsigned state)
+{
+	static const char	*names[] = {
+		[QSHM_STATE_PENDING] = "pending",
+		[QSHM_STATE_IN_USE] = "in use",
+		[QSHM_STATE_REVOKING] = "revoking",
+		[QSHM_STATE_ACKNOWLEDGED] = "acknowledged",
+		[QSHM_STATE_ENFORCED] = "enforced",
+		[QSHM_STATE_TIMED_OUT] = "timed out",
+	};
+
+	if (state >= sizeof names / sizeof names[0])
+		return ("unknown");
+	return (names[state]);
+}
+
 /* Name an enforcement reason. */
 const char *
 qshm_reason_str(unsigned reason)

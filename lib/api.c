@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "watcher.h"
 
 static size_t
 api_page(void)
@@ -140,7 +141,8 @@ shm_open_handle_pid(shm_handle_t handle, int flags, pid_t pid)
 {
 	struct proto_open	o;
 	struct proto_msg	reply;
-	int			reserve;
+	uint64_t		gen;
+	int			reserve, fd;
 
 	client_detail_clear();
 	if (!client_valid_open_flags(flags))
@@ -156,9 +158,13 @@ shm_open_handle_pid(shm_handle_t handle, int flags, pid_t pid)
 	o.creator = pid;
 	o.access = (uint32_t)(flags & O_ACCMODE);
 	o.purpose = PROTO_OPEN_FD;
+	gen = watcher_gen();
 	if (client_call(PROTO_OPEN, &o, sizeof o, -1, reserve, &reply) == -1)
 		return (-1);
-	return (client_take_fd(&reply, flags & O_ACCMODE));
+	if ((fd = client_take_fd(&reply, flags & O_ACCMODE)) != -1 &&
+	    (reply.u.open_reply.flags & SHMCTL_REVOCABLE))
+		watcher_hold(fd, NULL, 0, gen);
+	return (fd);
 }
 
 static int
@@ -225,7 +231,7 @@ api_release_va(void *base, size_t len, int flags)
 /* Map the received fd over the reserved range. */
 static void *
 api_map_fd(void *base, size_t len, int prot, int flags, off_t off,
-    int access, struct proto_msg *reply)
+    int access, struct proto_msg *reply, uint64_t gen)
 {
 	const struct proto_open_reply	*r = &reply->u.open_reply;
 	size_t				 page = api_page();
@@ -253,6 +259,8 @@ api_map_fd(void *base, size_t len, int prot, int flags, off_t off,
 	p = mmap(base, len, prot, (flags & ~MAP_FIXED_NOREPLACE) | MAP_FIXED,
 	    fd, (off_t)(r->offset + (uint64_t)off));
 	saved = errno;
+	if (p != MAP_FAILED && (r->flags & SHMCTL_REVOCABLE))
+		watcher_hold(fd, p, len, gen);
 	close(fd);
 	errno = saved;
 	if (p == MAP_FAILED)
@@ -276,6 +284,7 @@ mmap_handle_pid(void *addr, size_t len, int prot, int flags,
 	struct proto_open	 o;
 	struct proto_msg	 reply;
 	void			*base, *p;
+	uint64_t		 gen;
 	int			 reserve;
 
 	client_detail_clear();
@@ -301,12 +310,13 @@ mmap_handle_pid(void *addr, size_t len, int prot, int flags,
 	o.prot = (uint32_t)prot;
 	o.offset = (uint64_t)off;
 	o.length = len;
+	gen = watcher_gen();
 	if (client_call(PROTO_OPEN, &o, sizeof o, -1, reserve, &reply) == -1) {
 		api_release_va(base, len, flags);
 		return (MAP_FAILED);
 	}
 	if ((p = api_map_fd(base, len, prot, flags, off, (int)o.access,
-	    &reply)) == MAP_FAILED)
+	    &reply, gen)) == MAP_FAILED)
 		api_release_va(base, len, flags);
 	return (p);
 }

@@ -30,6 +30,7 @@
 
 #include "client.h"
 #include "path.h"
+#include "watcher.h"
 
 #ifndef QSHM_BINDIR
 #define QSHM_BINDIR		"/usr/local/bin"
@@ -115,6 +116,8 @@ client_init(void)
 	/* On failure the pid check in client_ensure() still drops it. */
 	(void)pthread_atfork(client_atfork_prepare, client_atfork_parent,
 	    client_atfork_child);
+	/* Registered last, so its prepare handler runs first (lock order). */
+	watcher_atfork();
 }
 
 static void
@@ -542,6 +545,23 @@ client_valid_open_flags(int flags)
 	if (flags & ~(O_ACCMODE | O_CLOEXEC))
 		return (0);
 	return ((flags & O_ACCMODE) != O_ACCMODE);
+}
+
+/* A second connection to the broker this process uses (the watcher's). */
+int
+client_connect_extra(void)
+{
+	char	path[CLIENT_PATH_MAX];
+
+	client_lock();
+	if ((client.fd == -1 || client.pid != getpid()) &&
+	    path_socket(client.path, sizeof client.path, 1) == -1) {
+		client_unlock();
+		return (-1);
+	}
+	memcpy(path, client.path, sizeof path);
+	client_unlock();
+	return (client_connect_path(path));
 }
 
 /* The socket path of this process's connection, or the one it would use. */

@@ -36,6 +36,8 @@ int	client_check_object(int fd, struct stat *st, int *accmode);
 int	client_take_fd(struct proto_msg *reply, int access);
 /* Whether flags are one access mode, optionally with O_CLOEXEC. */
 int	client_valid_open_flags(int flags);
+/* A second connection to the broker this process uses; -1 and errno. */
+int	client_connect_extra(void);
 /* The socket path this process uses, resolved now if not yet connected. */
 const char *client_socket_path(void);
 

@@ -35,6 +35,8 @@ static bool	proto_valid_list(const struct proto_msg *);
 static bool	proto_valid_parked(const struct proto_msg *);
 static bool	proto_valid_park(const struct proto_msg *);
 static bool	proto_valid_admin_revoke(const struct proto_msg *);
+static bool	proto_valid_ctl(const struct proto_msg *);
+static bool	proto_valid_revoke(const struct proto_msg *);
 
 static const struct proto_type_info proto_types[PROTO_TYPE_MAX] = {
 	[PROTO_GRANT] = { "grant", sizeof(struct proto_grant),
@@ -59,12 +61,21 @@ static const struct proto_type_info proto_types[PROTO_TYPE_MAX] = {
 	    sizeof(struct proto_admin_revoke),
 	    sizeof(struct proto_status_reply), 1, false,
 	    proto_valid_admin_revoke },
+	[PROTO_CTL] = { "ctl", sizeof(struct proto_ctl),
+	    sizeof(struct proto_status_reply), 1, false, proto_valid_ctl },
+	[PROTO_REVOKE] = { "revoke", sizeof(struct proto_revoke),
+	    sizeof(struct proto_status_reply), 1, false, proto_valid_revoke },
+	[PROTO_WATCH] = { "watch", 0,
+	    sizeof(struct proto_status_reply), 0, false, NULL },
+	[PROTO_NOTICE] = { "notice", sizeof(struct proto_notice),
+	    sizeof(struct proto_status_reply), 0, false, NULL },
 };
 
 _Static_assert(sizeof(struct proto_hdr) == 16, "header layout");
 _Static_assert(sizeof(struct proto_grant) == 32, "grant layout");
 _Static_assert(sizeof(struct proto_open) == 40, "open layout");
-_Static_assert(sizeof(struct proto_open_reply) == 24, "open reply layout");
+_Static_assert(sizeof(struct proto_open_reply) == 32, "open reply layout");
+_Static_assert(sizeof(struct proto_ctl) == 16, "ctl layout");
 _Static_assert(sizeof(struct proto_stats_reply) <= PROTO_MAX_PAYLOAD,
     "stats reply fits");
 
@@ -149,6 +160,28 @@ proto_valid_admin_revoke(const struct proto_msg *m)
 	return (m->u.admin_revoke.pad == 0 && m->u.admin_revoke.pid >= -1);
 }
 
+static bool
+proto_valid_ctl(const struct proto_msg *m)
+{
+	const struct proto_ctl	*c = &m->u.ctl;
+
+	if (c->pad != 0)
+		return (false);
+	if (c->flags == SHMCTL_GET_FLAGS)
+		return (c->size == 0);
+	if (c->flags == 0 || (c->flags & ~(uint32_t)PROTO_CTL_CHANGE))
+		return (false);
+	return ((c->flags & SHMCTL_ANON) || c->size == 0);
+}
+
+static bool
+proto_valid_revoke(const struct proto_msg *m)
+{
+	const struct proto_revoke	*r = &m->u.revoke;
+
+	return (r->pad == 0 && (r->pid > 0 || r->pid == -1));
+}
+
 /*
  * Every reply starts with an errno, which must be one; padding is zero and
  * a failed reply carries nothing but its errno.
@@ -168,6 +201,9 @@ proto_valid_reply(const struct proto_msg *m)
 		return (m->u.list_reply.pad == 0);
 	case PROTO_STATS:
 		return (m->u.stats_reply.pad == 0);
+	case PROTO_OPEN:
+		return (m->u.open_reply.pad == 0 &&
+		    (m->u.open_reply.flags & ~(uint32_t)PROTO_CTL_CHANGE) == 0);
 	}
 	return (true);
 }

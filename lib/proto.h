@@ -48,6 +48,10 @@ enum proto_type {
 	PROTO_PARKED_OPEN,	/* reply fd: the object, on success */
 	PROTO_UNPARK,
 	PROTO_ADMIN_REVOKE,	/* fd: the object */
+	PROTO_CTL,		/* fd: the object */
+	PROTO_REVOKE,		/* fd: the object; replied once done */
+	PROTO_WATCH,		/* this connection is the process's watcher */
+	PROTO_NOTICE,		/* broker to watcher; the reply acknowledges */
 	PROTO_TYPE_MAX		/* one past the last */
 };
 
@@ -84,6 +88,8 @@ struct proto_open_reply {
 	uint32_t	access;		/* the fd's access mode */
 	uint64_t	offset;		/* where the range starts in the object */
 	uint64_t	length;		/* the range; 0 is the whole object */
+	uint32_t	flags;		/* the object's SHMCTL_* flags now */
+	uint32_t	pad;
 };
 
 /* PROTO_DELETE: discard an unused handle. */
@@ -147,6 +153,39 @@ struct proto_admin_revoke {
 };
 
 /*
+ * PROTO_CTL: shm_ctl() on the object in the fd.  flags is SHMCTL_GET_FLAGS
+ * alone (a query), or a non-empty set of PROTO_CTL_CHANGE bits; size is
+ * the new size with SHMCTL_ANON, else 0.  Reply value: the flag word.
+ */
+#define PROTO_CTL_CHANGE \
+	(SHMCTL_ANON | SHMCTL_LAZY | SHMCTL_SEAL | SHMCTL_REVOCABLE)
+struct proto_ctl {
+	uint32_t	flags;
+	uint32_t	pad;
+	uint64_t	size;
+};
+
+/*
+ * PROTO_REVOKE: shm_revoke() of the object in the fd for pid (-1: every
+ * process).  The reply comes once every target acknowledged, was killed
+ * or timed out; its value counts handles and grants revoked.
+ */
+struct proto_revoke {
+	int32_t		pid;
+	uint32_t	pad;
+};
+
+/*
+ * PROTO_NOTICE: sent by the broker on a watcher connection: replace every
+ * mapping of dev/ino with inaccessible memory.  The watcher replies with
+ * the request's id, err 0 and the number of mappings it replaced.
+ */
+struct proto_notice {
+	uint64_t	dev;
+	uint64_t	ino;
+};
+
+/*
  * A received message.  The decoder has checked everything in it; fd is -1
  * or a descriptor the message owns until someone takes it (and sets -1).
  */
@@ -166,6 +205,9 @@ struct proto_msg {
 		struct proto_parked		parked;
 		struct proto_admin_revoke	admin_revoke;
 		struct proto_stats_reply	stats_reply;
+		struct proto_ctl		ctl;
+		struct proto_revoke		revoke;
+		struct proto_notice		notice;
 		unsigned char			raw[PROTO_MAX_PAYLOAD];
 	} u;
 	int			fd;

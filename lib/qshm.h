@@ -78,6 +78,16 @@ void	*mmap_handle_pid(void *addr, size_t len, int prot, int flags,
 	    shm_handle_t handle, pid_t pid, off_t off);
 /* Discard an unused handle; its creator or its recipient may. */
 int	shm_delete_handle(shm_handle_t handle);
+/*
+ * Take pid's (-1: every process's) access to fd's revocable object back:
+ * its unused handles go, its mappings become inaccessible.  Creator only.
+ */
+int	shm_revoke(int fd, pid_t pid);
+/* Set an object's size and flags (SHMCTL_*), or read its flags. */
+int	shm_ctl(int fd, int flags, uint64_t paddr, uint64_t size);
+/* shm_ctl() with CPU-specific page attributes; only special 0 works. */
+int	shm_ctl_special(int fd, int flags, uint64_t paddr, uint64_t size,
+	    unsigned special);
 
 /*
  * shm_open() that understands SHM_ANON: an anonymous object is a memfd
@@ -114,8 +124,16 @@ int	qshm_setrlimit(int resource, const struct rlimit *rlp);
 #define QSHM_WHY_SUBRANGE	6	/* advisory: fd spans the whole object */
 #define QSHM_WHY_NOFD		7	/* advisory: mapping goes through an fd */
 
-/* Handle states. */
-#define QSHM_STATE_PENDING	0
+/*
+ * Grant states (qshm_state_str() names each): a pending handle, then, for
+ * a revocable object, the grant in use and how its revocation went.
+ */
+#define QSHM_STATE_PENDING	0	/* handle not consumed yet */
+#define QSHM_STATE_IN_USE	1	/* consumed; mappings may be live */
+#define QSHM_STATE_REVOKING	2	/* revoke sent, no answer yet */
+#define QSHM_STATE_ACKNOWLEDGED	3	/* the recipient revoked its mappings */
+#define QSHM_STATE_ENFORCED	4	/* killed, or exited, after no answer */
+#define QSHM_STATE_TIMED_OUT	5	/* no answer by the deadline: reported */
 
 /* One pending handle, as qshm_list_handles() reports it. */
 struct qshm_handle_info {
@@ -204,6 +222,8 @@ const char *qshm_socket_path(void);
 const char *qshm_error_detail(void);
 /* Name an enforcement reason ("same uid", "sealed", ...). */
 const char *qshm_reason_str(unsigned reason);
+/* Name a grant state ("pending", "acknowledged", "timed out", ...). */
+const char *qshm_state_str(unsigned state);
 
 #ifdef __cplusplus
 }

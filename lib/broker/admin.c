@@ -23,6 +23,7 @@
 #include "policy.h"
 #include "procs.h"
 #include "requests.h"
+#include "revoke.h"
 
 #define ADMIN_LIST_BATCH	64	/* records per write() */
 
@@ -138,6 +139,24 @@ admin_copy_path(char dst[256], const struct object *o)
 	memcpy(dst, o->path, len);
 }
 
+/* Grants of revocable objects, consumed, with their revocation state. */
+static void
+admin_list_grants(const struct peer *p, struct admin_out *out)
+{
+	struct qshm_handle_info	*i;
+	struct rgrant		*rg = NULL;
+
+	while ((rg = revoke_next(rg)) != NULL) {
+		if (p->uid != 0 && rg->creator_uid != p->uid &&
+		    rg->recipient_uid != p->uid)
+			continue;
+		if ((i = admin_out_next(out)) == NULL)
+			return;
+		revoke_info(rg, i);
+		admin_copy_path(i->path, rg->obj);
+	}
+}
+
 static void
 admin_list_handles(const struct peer *p, struct admin_out *out)
 {
@@ -169,6 +188,7 @@ admin_list_handles(const struct peer *p, struct admin_out *out)
 		i->age_ms = now - h->created_ms;
 		admin_copy_path(i->path, h->obj);
 	}
+	admin_list_grants(p, out);
 }
 
 static void
@@ -188,6 +208,7 @@ admin_object_info(struct qshm_object_info *i, struct object *o)
 	}
 	if ((seals = fcntl(fd, F_GET_SEALS)) != -1)
 		i->seals = (uint32_t)seals;
+	i->flags = revoke_flags(o, fd);
 	i->pending = o->pending;
 	objects_refresh_path(o);
 	admin_copy_path(i->path, o);
@@ -429,19 +450,21 @@ admin_unpark(struct peer *p, struct proto_msg *m)
 	return (peers_reply(p, m, &r, sizeof r, -1));
 }
 
-/* Collect o's handles for pid that the caller may delete; errno. */
+/* Collect o's handles sel reaches that the asker may delete; errno. */
 static int
-admin_revoke_collect(const struct peer *p, const struct object *o,
-    pid_t pid, struct handle ***list, size_t *n, size_t *matched)
+admin_revoke_collect(const struct revoke_sel *sel, const struct object *o,
+    struct handle ***list, size_t *n, size_t *matched)
 {
 	struct handle	*h, **nl;
 	size_t		 pos = 0, cap = 0;
 
 	while ((h = handles_next(&pos)) != NULL) {
-		if (h->obj != o || (pid != -1 && h->recipient->pid != pid))
+		if (h->obj != o || (sel->target != NULL ?
+		    h->recipient != sel->target :
+		    (sel->pid != -1 && h->recipient->pid != sel->pid)))
 			continue;
 		(*matched)++;
-		if (p->uid != 0 && p->uid != h->creator_uid)
+		if (sel->admin && sel->uid != 0 && sel->uid != h->creator_uid)
 			continue;
 		if (*n == cap) {
 			cap = cap == 0 ? 16 : cap * 2;
@@ -454,23 +477,21 @@ admin_revoke_collect(const struct peer *p, const struct object *o,
 	return (0);
 }
 
-/* Administration: admin.c. */
+/* Destroy the handles and revoke the grants sel reaches; answer m. */
 int
-admin_revoke(struct peer *p, struct proto_msg *m)
+admin_revoke_run(struct peer *p, struct proto_msg *m, struct object *o,
+    const struct revoke_sel *sel)
 {
-	struct proto_status_reply	 r;
-	struct handle			**list = NULL;
-	struct object			*o;
-	struct stat			 st;
-	size_t				 i, n = 0, matched = 0;
-	int				 error = 0;
+	struct handle	**list = NULL;
+	size_t		  i, n = 0, matched = 0;
+	uint32_t	  gmatched = 0, gallowed = 0;
+	int		  error = 0;
 
-	if (fstat(m->fd, &st) == -1)
-		error = EBADF;
-	else if ((o = objects_find(st.st_dev, st.st_ino)) != NULL)
-		error = admin_revoke_collect(p, o, m->u.admin_revoke.pid,
-		    &list, &n, &matched);
-	if (error == 0 && matched != 0 && n == 0)
+	if (o != NULL) {
+		error = admin_revoke_collect(sel, o, &list, &n, &matched);
+		revoke_count(o, sel, &gmatched, &gallowed);
+	}
+	if (error == 0 && matched + gmatched != 0 && n + gallowed == 0)
 		error = EPERM;
 	if (error != 0) {
 		free(list);
@@ -483,7 +504,23 @@ admin_revoke(struct peer *p, struct proto_msg *m)
 		handles_destroy(list[i]);
 	}
 	free(list);
-	memset(&r, 0, sizeof r);
-	r.value = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
-	return (peers_reply(p, m, &r, sizeof r, -1));
+	return (revoke_start(p, m, o, sel,
+	    n > UINT32_MAX ? UINT32_MAX : (uint32_t)n));
+}
+
+/* Administration: admin.c. */
+int
+admin_revoke(struct peer *p, struct proto_msg *m)
+{
+	struct revoke_sel	 sel;
+	struct stat		 st;
+
+	if (fstat(m->fd, &st) == -1)
+		return (peers_reply_err(p, m, EBADF));
+	memset(&sel, 0, sizeof sel);
+	sel.pid = m->u.admin_revoke.pid;
+	sel.uid = p->uid;
+	sel.admin = 1;
+	return (admin_revoke_run(p, m, objects_find(st.st_dev, st.st_ino),
+	    &sel));
 }

@@ -169,6 +169,8 @@ audit_fields(json_t *o, const struct audit_rec *r)
 	if (r->reason != -1)
 		json_object_set_new(o, "reason",
 		    json_string(qshm_reason_str((unsigned)r->reason)));
+	if (r->state != NULL)
+		json_object_set_new(o, "state", json_string(r->state));
 	if (r->err != 0) {
 		json_object_set_new(o, "errno", json_integer(r->err));
 		json_object_set_new(o, "error", json_string(strerror(r->err)));

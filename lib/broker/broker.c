@@ -28,6 +28,7 @@
 #include "objects.h"
 #include "peers.h"
 #include "procs.h"
+#include "revoke.h"
 
 #define BROKER_ERRLEN	(PATH_MAX + 256)
 
@@ -46,6 +47,7 @@ broker_config_defaults(struct broker_config *cfg)
 	cfg->handles_per_process_max = 65536;
 	cfg->max_objects = 65536;
 	cfg->max_connections = 1024;
+	cfg->revoke_timeout_ms = 2000;
 }
 
 /* Milliseconds on the monotonic clock. */
@@ -168,7 +170,7 @@ broker_setup(const struct broker_config *cfg, const char *path, char *err,
 		    strerror(error));
 		return (-1);
 	}
-	if ((error = loop_init()) != 0) {
+	if ((error = loop_init()) != 0 || (error = revoke_init()) != 0) {
 		snprintf(err, errlen, "event loop: %s", strerror(error));
 		return (-1);
 	}
@@ -185,6 +187,7 @@ static void
 broker_teardown(void)
 {
 	peers_close_all();
+	revoke_free_all();
 	handles_free_all();
 	procs_free_all();
 	objects_free_all();

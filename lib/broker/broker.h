@@ -21,6 +21,8 @@ struct broker_config {
 	uint64_t	 handles_per_process_max; /* and hard */
 	uint64_t	 max_objects;
 	uint32_t	 max_connections;
+	uint32_t	 revoke_timeout_ms; /* for a watcher's answer */
+	bool		 revoke_kill;	/* SIGKILL who does not answer */
 };
 
 /* Fill a configuration with the documented defaults. */

@@ -13,6 +13,8 @@
 
 #include <stdint.h>
 
+struct proc;
+
 struct object {
 	uint64_t	 ino;		/* the table's key */
 	uint64_t	 dev;
@@ -27,6 +29,8 @@ struct object {
 	int		 park_access;
 	unsigned	 mark;		/* listing generation */
 	char		*path;		/* as /proc/self/fd shows it */
+	uint32_t	 ctl_flags;	/* SHMCTL_* set through shm_ctl() */
+	struct proc	*creator;	/* first to shm_ctl() it, while alive */
 };
 
 /* Prepare the registry. */

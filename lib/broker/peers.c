@@ -18,6 +18,7 @@
 #include "peers.h"
 #include "procs.h"
 #include "requests.h"
+#include "revoke.h"
 
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD	77
@@ -48,6 +49,13 @@ peers_pidfd(int fd, pid_t pid)
 	if (pid <= 0)
 		return (-1);
 	return (ident_pidfd_open(pid));
+}
+
+/* A pidfd of the peer's process, or -1. */
+int
+peers_open_pidfd(const struct peer *p)
+{
+	return (peers_pidfd(p->ev.fd, p->pid));
 }
 
 static int
@@ -110,6 +118,7 @@ peers_accept(int fd)
 static void
 peers_close(struct peer *p)
 {
+	revoke_peer_closed(p);
 	loop_del(&p->ev);
 	close(p->ev.fd);
 	if (p->prev != NULL)
@@ -197,14 +206,14 @@ peers_read(struct loop_ev *ev, uint32_t events)
 		peers_close(p);
 		return;
 	}
-	if (m.hdr.type & PROTO_REPLY) {
+	if (m.hdr.type == (PROTO_NOTICE | PROTO_REPLY))
+		rc = revoke_ack(p, &m);
+	else if (m.hdr.type & PROTO_REPLY) {
 		/* A well-formed reply is still no request. */
 		broker_stats.bad_messages++;
-		proto_msg_clear(&m);
-		peers_close(p);
-		return;
-	}
-	rc = requests_dispatch(p, &m);
+		rc = -1;
+	} else
+		rc = requests_dispatch(p, &m);
 	proto_msg_clear(&m);
 	if (rc == -1)
 		peers_close(p);

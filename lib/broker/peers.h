@@ -36,6 +36,8 @@ int		peers_reply(struct peer *, const struct proto_msg *m,
 /* Send an errno-only reply to m; -1 if the connection must close. */
 int		peers_reply_err(struct peer *, const struct proto_msg *m,
 		    int err);
+/* A pidfd of the peer's process, or -1. */
+int		peers_open_pidfd(const struct peer *);
 /* How many connections are open. */
 uint64_t	peers_count(void);
 /* Close every connection (at exit). */

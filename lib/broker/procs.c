@@ -17,6 +17,7 @@
 #include "handles.h"
 #include "htab.h"
 #include "procs.h"
+#include "revoke.h"
 
 static struct htab	procs_table;
 
@@ -141,8 +142,15 @@ procs_unlink(struct proc *p, struct handle *h)
 	if (h->rnext != NULL)
 		h->rnext->rprev = h->rprev;
 	h->rnext = h->rprev = NULL;
-	/* Nothing left to reclaim: stop spending an fd on watching. */
-	if (--p->nrecv == 0)
+	p->nrecv--;
+	procs_maybe_unwatch(p);
+}
+
+/* Nothing left to reclaim or revoke: stop spending an fd on watching. */
+void
+procs_maybe_unwatch(struct proc *p)
+{
+	if (p->nrecv == 0 && p->nrevoke == 0)
 		procs_unwatch(p);
 }
 
@@ -160,6 +168,7 @@ procs_exited(struct loop_ev *ev, uint32_t events)
 		broker_stats.reclaimed++;
 		handles_destroy(h);
 	}
+	revoke_exited(p);
 	procs_unwatch(p);
 	procs_unref(p);
 }

@@ -16,6 +16,8 @@
 #include "loop.h"
 
 struct handle;
+struct peer;
+struct rgrant;
 
 struct proc {
 	uint64_t	 key;		/* identity key; the table's key */
@@ -30,6 +32,9 @@ struct proc {
 	uint64_t	 lim_max;
 	struct handle	*recv;		/* pending handles made for it */
 	uint64_t	 nrecv;
+	struct rgrant	*rgrants;	/* its grants of revocable objects */
+	uint64_t	 nrevoke;	/* those, and objects it is creator of */
+	struct peer	*watcher;	/* its watcher connection, or NULL */
 };
 
 /* Prepare the table. */
@@ -48,6 +53,8 @@ int		 procs_watch(struct proc *, int pidfd);
 /* Add and remove h in p's list of handles it may consume. */
 void		 procs_link(struct proc *, struct handle *);
 void		 procs_unlink(struct proc *, struct handle *);
+/* Stop watching p's pidfd once nothing needs its exit noticed. */
+void		 procs_maybe_unwatch(struct proc *);
 /* How many records exist. */
 uint64_t	 procs_count(void);
 

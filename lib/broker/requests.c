@@ -24,6 +24,7 @@
 #include "policy.h"
 #include "procs.h"
 #include "requests.h"
+#include "revoke.h"
 
 typedef int	(*requests_fn)(struct peer *, struct proto_msg *);
 
@@ -38,6 +39,9 @@ static const requests_fn requests_table[PROTO_TYPE_MAX] = {
 	[PROTO_PARKED_OPEN] = admin_parked_open,
 	[PROTO_UNPARK] = admin_unpark,
 	[PROTO_ADMIN_REVOKE] = admin_revoke,
+	[PROTO_CTL] = revoke_ctl,
+	[PROTO_REVOKE] = revoke_request,
+	[PROTO_WATCH] = revoke_watch,
 };
 
 /* Run the handler for a decoded request; -1: close the connection. */
@@ -352,25 +356,31 @@ requests_open(struct peer *p, struct proto_msg *m)
 	const struct proto_open	*o = &m->u.open;
 	struct proto_open_reply	 r;
 	struct handle		*h;
+	struct rgrant		*rg = NULL;
 	bool			 map = o->purpose == PROTO_OPEN_MAP;
 	int			 error, fd = -1, rc;
 
+	memset(&r, 0, sizeof r);
 	if ((h = requests_lookup(p, o)) == NULL)
 		error = ESRCH;
 	else if ((error = map ? requests_open_map_check(h, o) :
 	    requests_open_fd_check(h, o)) == 0 &&
 	    (fd = objects_open(h->obj, (int)o->access, map)) == -1)
 		error = errno;
+	if (error == 0 && ((r.flags = revoke_flags(h->obj, fd)) &
+	    SHMCTL_REVOCABLE) && (error = revoke_track(p, h, &rg)) != 0)
+		close(fd);
 	if (error != 0) {
 		requests_deny(p, h, o->handle, error);
 		return (peers_reply_err(p, m, error));
 	}
-	memset(&r, 0, sizeof r);
 	r.access = o->access;
 	r.offset = h->offset;
 	r.length = h->length;
 	rc = peers_reply(p, m, &r, sizeof r, fd);
 	close(fd);
+	if (rc != 0 && rg != NULL)
+		revoke_untrack(rg);
 	/* Consumed only once the fd is on its way: failures never consume. */
 	if (rc == 0) {
 		if (map)

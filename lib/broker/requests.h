@@ -27,5 +27,10 @@ int	admin_park(struct peer *, struct proto_msg *);
 int	admin_parked_open(struct peer *, struct proto_msg *);
 int	admin_unpark(struct peer *, struct proto_msg *);
 int	admin_revoke(struct peer *, struct proto_msg *);
+struct object;
+struct revoke_sel;
+/* Destroy the handles and revoke the grants sel reaches; answer m. */
+int	admin_revoke_run(struct peer *, struct proto_msg *, struct object *,
+	    const struct revoke_sel *);
 
 #endif /* QSHM_REQUESTS_H */

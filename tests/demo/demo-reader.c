@@ -3,12 +3,15 @@
  * the writer on the fd named by its first argument and answers on the
  * second: open a handle, map it and print
  * what it holds; try to write through it (the kernel refuses); read again
- * after the writer changed the data; try a handle that was revoked.
+ * after the writer changed the data; try a handle that was revoked; read
+ * its mapping after the writer revoked it (SIGSEGV, caught).
  */
 
 #include <sys/mman.h>
 
 #include <err.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -24,6 +27,7 @@
 
 static char	*view;
 static int	 failures;
+static sigjmp_buf revoked;
 
 static void
 say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -112,6 +116,34 @@ do_revoked(shm_handle_t h)
 	}
 }
 
+static void
+on_segv(int sig)
+{
+	(void)sig;
+	siglongjmp(revoked, 1);
+}
+
+/* After shm_revoke() the next access must raise SIGSEGV. */
+static void
+do_touch(void)
+{
+	struct sigaction	sa, old;
+	volatile char		c;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_segv;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &old);
+	if (sigsetjmp(revoked, 1) == 0) {
+		c = view[0];
+		say("read the mapping after the revoke: '%c', not revoked", c);
+		failures++;
+	} else
+		say("read the mapping after the revoke: SIGSEGV, access was "
+		    "revoked");
+	sigaction(SIGSEGV, &old, NULL);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -134,6 +166,8 @@ main(int argc, char *argv[])
 			say("read again: \"%s\"", view);
 		else if (strcmp(verb, "open") == 0)
 			do_revoked(h);
+		else if (strcmp(verb, "touch") == 0)
+			do_touch();
 		else
 			errx(1, "unknown command from the writer: %s", verb);
 		fprintf(to, "done\n");

@@ -2,8 +2,9 @@
  * demo-writer: the creator side of `make demo`.  It makes an anonymous
  * object, writes a message into it, seals it against new writable
  * mappings, starts demo-reader and grants that process a read-only handle.
- * Then it changes the message while the reader has it mapped, and finally
- * grants a second handle and revokes it before the reader can use it.
+ * Then it changes the message while the reader has it mapped, grants a
+ * second handle, and calls shm_revoke() for the reader: the unused handle
+ * is destroyed and the reader's live mapping becomes inaccessible.
  */
 
 #include <sys/mman.h>
@@ -64,8 +65,9 @@ main(int argc, char *argv[])
 	if (argc != 2)
 		errx(2, "usage: demo-writer PATH-OF-DEMO-READER");
 	fd = shm_open(SHM_ANON, O_RDWR | O_CREAT, 0600);
-	if (fd == -1 || ftruncate(fd, OBJECT_SIZE) == -1)
-		err(1, "anonymous object");
+	if (fd == -1 || shm_ctl(fd, SHMCTL_ANON | SHMCTL_REVOCABLE, 0,
+	    OBJECT_SIZE) == -1)
+		err(1, "anonymous revocable object");
 	p = mmap(NULL, OBJECT_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		err(1, "mmap");
@@ -75,8 +77,8 @@ main(int argc, char *argv[])
 	if (fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE | F_SEAL_SHRINK |
 	    F_SEAL_GROW | F_SEAL_SEAL) == -1)
 		err(1, "seal");
-	say("made a %d-byte anonymous object (memfd), sealed against "
-	    "new writes", OBJECT_SIZE);
+	say("made a %d-byte revocable anonymous object (memfd), sealed "
+	    "against new writes", OBJECT_SIZE);
 
 	if (pipe(down) == -1 || pipe(up) == -1)
 		err(1, "pipe");
@@ -113,10 +115,14 @@ main(int argc, char *argv[])
 
 	if (shm_create_handle(fd, pid, O_RDONLY, &h2, 0) == -1)
 		err(1, "second shm_create_handle");
-	say("granted handle 0x%016" PRIx64 ", and revoked it at once: "
-	    "%d handle(s) destroyed", h2, qshm_admin_revoke(fd, pid));
+	say("granted handle 0x%016" PRIx64, h2);
+	if (shm_revoke(fd, pid) == -1)
+		err(1, "shm_revoke");
+	say("shm_revoke(fd, %ld): its unused handle is gone and its live "
+	    "mapping revoked", (long)pid);
 	snprintf(line, sizeof line, "open 0x%016" PRIx64, h2);
 	exchange(to, from, line);
+	exchange(to, from, "touch");
 
 	fclose(to);
 	if (waitpid(pid, &status, 0) == -1)

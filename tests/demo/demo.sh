@@ -1,8 +1,10 @@
 #!/bin/sh
 # demo.sh BUILD_DIR: the main job of qshm, for real.  A private broker on
-# a temporary socket; a writer process makes an anonymous object and grants
-# a read-only handle to a reader process, which maps it, reads it, has its
-# writes refused by the kernel, and sees a revoked handle fail; then the
+# a temporary socket; a writer process makes a revocable anonymous object
+# and grants a read-only handle to a reader process, which maps it, reads
+# it, and has its writes refused by the kernel; then the writer revokes
+# the reader's access: its unused handle fails and its next read of the
+# live mapping raises SIGSEGV.  Then QNX's secure recipe runs, and the
 # broker shuts down.
 set -eu
 
@@ -36,6 +38,9 @@ done
 
 echo "== a writer grants a read-only handle to a reader"
 "$build/tests/demo/demo-writer" "$build/tests/demo/demo-reader"
+
+echo "== QNX's secure recipe: SHM_ANON, REVOCABLE|SEAL, NOFD, mmap_handle"
+"$build/tests/demo/secure-recipe"
 
 echo "== what the broker recorded (audit log)"
 cat "$dir/audit.log"

@@ -189,6 +189,22 @@ tp_payload(uint16_t type, int32_t err, unsigned char *p)
 		memcpy(p, &r, sizeof r);
 		break;
 	}
+	case PROTO_CTL: {
+		struct proto_ctl c = { .flags = SHMCTL_ANON | SHMCTL_SEAL,
+		    .size = 8192 };
+		memcpy(p, &c, sizeof c);
+		break;
+	}
+	case PROTO_REVOKE: {
+		struct proto_revoke r = { .pid = 77 };
+		memcpy(p, &r, sizeof r);
+		break;
+	}
+	case PROTO_NOTICE: {
+		struct proto_notice n = { .dev = 5, .ino = 1234 };
+		memcpy(p, &n, sizeof n);
+		break;
+	}
 	default:
 		break;
 	}
@@ -984,8 +1000,22 @@ tp_request_allowed(const struct proto_msg *m)
 	case PROTO_ADMIN_REVOKE:
 		return (m->u.admin_revoke.pad == 0 &&
 		    m->u.admin_revoke.pid >= -1);
+	case PROTO_CTL:
+		if (m->u.ctl.pad != 0)
+			return (false);
+		if (m->u.ctl.flags == SHMCTL_GET_FLAGS)
+			return (m->u.ctl.size == 0);
+		return (m->u.ctl.flags != 0 && (m->u.ctl.flags &
+		    ~(uint32_t)(SHMCTL_ANON | SHMCTL_LAZY | SHMCTL_SEAL |
+		    SHMCTL_REVOCABLE)) == 0 &&
+		    ((m->u.ctl.flags & SHMCTL_ANON) || m->u.ctl.size == 0));
+	case PROTO_REVOKE:
+		return (m->u.revoke.pad == 0 &&
+		    (m->u.revoke.pid > 0 || m->u.revoke.pid == -1));
 	case PROTO_DELETE:
 	case PROTO_STATS:
+	case PROTO_WATCH:
+	case PROTO_NOTICE:
 		return (true);
 	}
 	return (false);

@@ -1,0 +1,752 @@
+/*
+ * revoke.c: shm_ctl() and revocation in the broker.
+ *
+ * shm_ctl() changes go through here so that an object's flags are the
+ * same for every process: they live on its record, and SHMCTL_SEAL is
+ * also read back from the kernel's seals.  The first process to change an
+ * object is its creator, the one that may shm_revoke() it; the record
+ * holds a reference for it until that process exits.
+ *
+ * A process that consumes a handle of a revocable object gets a grant
+ * record.  A revoke marks the grants it reaches REVOKING and sends a
+ * notice on the watcher connection of each recipient (at once, or when
+ * the watcher registers).  The watcher replaces the mappings and answers;
+ * one who does not answer by the deadline is reported or killed.  The
+ * request that started it is answered when the last target is done.
+ * Nothing here grows with what a client sends: one grant per process and
+ * object, capped, and one waiting revoke per request in flight.
+ */
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "broker-int.h"
+#include "audit.h"
+#include "handles.h"
+#include "ident.h"
+#include "loop.h"
+#include "objects.h"
+#include "peers.h"
+#include "procs.h"
+#include "requests.h"
+#include "revoke.h"
+
+#define REVOKE_SEALS	(F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
+
+/* A revoke request waiting for its targets. */
+struct revoke_wait {
+	struct peer		*peer;		/* NULL: it hung up */
+	struct proto_hdr	 hdr;		/* the request's */
+	uint32_t		 outstanding;
+	uint32_t		 count;
+	int			 timed_out;
+	struct revoke_wait	*next;
+	struct revoke_wait	*prev;
+};
+
+static struct rgrant		*revoke_list;
+static uint64_t			 revoke_n;
+static struct revoke_wait	*revoke_waits;
+static struct loop_timer	 revoke_timer = { { -1, NULL, NULL },
+				    NULL, NULL };
+static uint32_t			 revoke_last_notice;
+
+static void	revoke_expire(void *);
+
+/* Prepare the deadline timer (after the event loop); returns errno. */
+int
+revoke_init(void)
+{
+	return (loop_timer_init(&revoke_timer, revoke_expire, NULL));
+}
+
+/* Drop every grant and waiting revoke, quietly (at exit). */
+void
+revoke_free_all(void)
+{
+	struct rgrant		*rg;
+	struct revoke_wait	*w;
+
+	while ((rg = revoke_list) != NULL) {
+		revoke_list = rg->next;
+		free(rg);
+	}
+	while ((w = revoke_waits) != NULL) {
+		revoke_waits = w->next;
+		free(w);
+	}
+	revoke_n = 0;
+	loop_timer_done(&revoke_timer);
+}
+
+/* The object's flag word: what shm_ctl() set, and SEAL if sealed. */
+uint32_t
+revoke_flags(const struct object *o, int fd)
+{
+	uint32_t	flags = o != NULL ? o->ctl_flags : 0;
+	int		seals;
+
+	if (fd == -1 && o != NULL)
+		fd = objects_any_fd(o);
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals != -1 && (seals & REVOKE_SEALS) == REVOKE_SEALS)
+		flags |= SHMCTL_SEAL;
+	return (flags);
+}
+
+/* The grant after rg (NULL: the first), or NULL. */
+struct rgrant *
+revoke_next(const struct rgrant *rg)
+{
+	return (rg == NULL ? revoke_list : rg->next);
+}
+
+static void
+revoke_link(struct rgrant *rg)
+{
+	struct proc	*p = rg->proc;
+
+	rg->prev = NULL;
+	rg->next = revoke_list;
+	if (revoke_list != NULL)
+		revoke_list->prev = rg;
+	revoke_list = rg;
+	rg->pprev = NULL;
+	rg->pnext = p->rgrants;
+	if (p->rgrants != NULL)
+		p->rgrants->pprev = rg;
+	p->rgrants = rg;
+	p->nrevoke++;
+	revoke_n++;
+}
+
+static void
+revoke_unlink(struct rgrant *rg)
+{
+	struct proc	*p = rg->proc;
+
+	if (rg->prev != NULL)
+		rg->prev->next = rg->next;
+	else
+		revoke_list = rg->next;
+	if (rg->next != NULL)
+		rg->next->prev = rg->prev;
+	if (rg->pprev != NULL)
+		rg->pprev->pnext = rg->pnext;
+	else
+		p->rgrants = rg->pnext;
+	if (rg->pnext != NULL)
+		rg->pnext->pprev = rg->pprev;
+	p->nrevoke--;
+	revoke_n--;
+}
+
+static struct rgrant *
+revoke_find(const struct object *o, const struct proc *p)
+{
+	struct rgrant	*rg;
+
+	for (rg = p->rgrants; rg != NULL; rg = rg->pnext)
+		if (rg->obj == o)
+			return (rg);
+	return (NULL);
+}
+
+/* A grant of o to peer's process, its exit watched; NULL and errno. */
+static struct rgrant *
+revoke_new(struct object *o, struct peer *peer)
+{
+	struct rgrant	*rg;
+	int		 pidfd;
+
+	if (revoke_n >= broker_cfg->max_handles) {
+		errno = EAGAIN;
+		return (NULL);
+	}
+	if ((pidfd = peers_open_pidfd(peer)) == -1) {
+		errno = EAGAIN;
+		return (NULL);
+	}
+	if ((rg = calloc(1, sizeof *rg)) == NULL) {
+		close(pidfd);
+		errno = ENOMEM;
+		return (NULL);
+	}
+	rg->obj = o;
+	rg->proc = peer->proc;
+	rg->since_ms = broker_now_ms();
+	rg->state = QSHM_STATE_IN_USE;
+	rg->recipient_uid = peer->uid;
+	objects_ref(o);
+	procs_ref(rg->proc);
+	revoke_link(rg);
+	if (procs_watch(rg->proc, pidfd) != 0) {
+		revoke_untrack(rg);
+		errno = EAGAIN;
+		return (NULL);
+	}
+	return (rg);
+}
+
+/* Forget a grant record (its consumption did not happen). */
+void
+revoke_untrack(struct rgrant *rg)
+{
+	struct proc	*p = rg->proc;
+
+	revoke_unlink(rg);
+	objects_unref(rg->obj);
+	procs_maybe_unwatch(p);
+	procs_unref(p);
+	free(rg);
+}
+
+/* Record that p consumed h (of a revocable object); returns errno. */
+int
+revoke_track(struct peer *p, const struct handle *h, struct rgrant **out)
+{
+	struct rgrant	*rg;
+
+	*out = NULL;
+	if ((rg = revoke_find(h->obj, p->proc)) != NULL) {
+		/* A revoke under way must not miss what this maps. */
+		if (rg->state == QSHM_STATE_REVOKING)
+			return (EAGAIN);
+	} else if ((rg = revoke_new(h->obj, p)) == NULL)
+		return (errno);
+	else
+		*out = rg;
+	rg->handle = h->id;
+	rg->creator_pid = h->creator->pid;
+	rg->creator_uid = h->creator_uid;
+	rg->recipient_uid = h->recipient_uid;
+	rg->access = h->access;
+	rg->options = h->options;
+	rg->enforcement = h->enforcement;
+	rg->reason = h->reason;
+	rg->state = QSHM_STATE_IN_USE;
+	rg->since_ms = broker_now_ms();
+	return (0);
+}
+
+static void
+revoke_audit(const struct rgrant *rg, int err)
+{
+	struct audit_rec	r;
+
+	if (!audit_enabled())
+		return;
+	audit_rec_init(&r, "revoke");
+	r.handle = rg->handle;
+	r.obj = rg->obj;
+	r.has_creator = r.has_recipient = true;
+	r.cpid = rg->creator_pid;
+	r.cuid = rg->creator_uid;
+	r.rpid = rg->proc->pid;
+	r.ruid = rg->recipient_uid;
+	r.access = rg->access;
+	r.state = qshm_state_str(rg->state);
+	r.err = err;
+	audit_log(&r);
+}
+
+/* Answer a waiting revoke; shut the connection if that fails. */
+static int
+revoke_answer(struct revoke_wait *w)
+{
+	struct proto_status_reply	r;
+	int				rc = 0;
+
+	if (w->peer != NULL) {
+		memset(&r, 0, sizeof r);
+		r.err = w->timed_out ? ETIMEDOUT : 0;
+		r.value = w->count;
+		rc = proto_send(w->peer->ev.fd, w->hdr.type | PROTO_REPLY,
+		    w->hdr.id, &r, sizeof r, -1);
+		if (rc == -1)
+			shutdown(w->peer->ev.fd, SHUT_RDWR);
+	}
+	if (w->prev != NULL)
+		w->prev->next = w->next;
+	else
+		revoke_waits = w->next;
+	if (w->next != NULL)
+		w->next->prev = w->prev;
+	free(w);
+	return (rc);
+}
+
+/* A target is done with: record how, and answer once all are. */
+static void
+revoke_finish(struct rgrant *rg, unsigned state, int err)
+{
+	struct revoke_wait	*w = rg->wait;
+
+	rg->state = (uint8_t)state;
+	revoke_audit(rg, err);
+	rg->wait = NULL;
+	if (w == NULL)
+		return;
+	if (state == QSHM_STATE_TIMED_OUT)
+		w->timed_out = 1;
+	if (--w->outstanding == 0)
+		(void)revoke_answer(w);
+}
+
+static void
+revoke_free(struct rgrant *rg)
+{
+	if (rg->state == QSHM_STATE_REVOKING)
+		revoke_finish(rg, QSHM_STATE_ENFORCED, 0);
+	revoke_untrack(rg);
+}
+
+/* Send rg's recipient its notice, if it has a watcher to take it. */
+static void
+revoke_notify(struct rgrant *rg)
+{
+	struct peer		*w = rg->proc->watcher;
+	struct proto_notice	 n;
+	uint32_t		 id;
+
+	if (w == NULL || rg->notice != 0)
+		return;
+	if ((id = ++revoke_last_notice) == 0)
+		id = ++revoke_last_notice;
+	memset(&n, 0, sizeof n);
+	n.dev = rg->obj->dev;
+	n.ino = rg->obj->ino;
+	/* A full socket: the deadline deals with a watcher that reads not. */
+	if (proto_send(w->ev.fd, PROTO_NOTICE, id, &n, sizeof n, -1) == 0)
+		rg->notice = id;
+}
+
+/* Arm the timer for the earliest deadline, or disarm it. */
+static void
+revoke_arm(void)
+{
+	struct rgrant	*rg;
+	uint64_t	 next = 0, now = broker_now_ms();
+
+	for (rg = revoke_list; rg != NULL; rg = rg->next)
+		if (rg->state == QSHM_STATE_REVOKING &&
+		    (next == 0 || rg->deadline_ms < next))
+			next = rg->deadline_ms;
+	if (next == 0)
+		(void)loop_timer_arm(&revoke_timer, 0);
+	else
+		(void)loop_timer_arm(&revoke_timer,
+		    next > now ? (unsigned)(next - now) : 1);
+}
+
+/* No answer: report it, or kill the recipient through its pidfd. */
+static void
+revoke_timeout(struct rgrant *rg)
+{
+	int	pidfd = rg->proc->ev.fd, err = 0;
+
+	if (broker_cfg->revoke_kill) {
+		if (pidfd != -1 && syscall(SYS_pidfd_send_signal, pidfd,
+		    SIGKILL, NULL, 0) == 0) {
+			revoke_finish(rg, QSHM_STATE_ENFORCED, 0);
+			return;
+		}
+		err = pidfd == -1 ? ESRCH : errno;
+	}
+	revoke_finish(rg, QSHM_STATE_TIMED_OUT, err);
+}
+
+static void
+revoke_expire(void *arg)
+{
+	struct rgrant	*rg;
+	uint64_t	 now = broker_now_ms();
+
+	(void)arg;
+	for (rg = revoke_list; rg != NULL; rg = rg->next)
+		if (rg->state == QSHM_STATE_REVOKING && rg->deadline_ms <= now)
+			revoke_timeout(rg);
+	revoke_arm();
+}
+
+static void
+revoke_begin(struct rgrant *rg, struct revoke_wait *w)
+{
+	rg->state = QSHM_STATE_REVOKING;
+	rg->deadline_ms = broker_now_ms() + broker_cfg->revoke_timeout_ms;
+	rg->notice = 0;
+	rg->wait = w;
+	if (w != NULL)
+		w->outstanding++;
+	revoke_audit(rg, 0);
+	revoke_notify(rg);
+}
+
+static bool
+revoke_selects(const struct revoke_sel *s, const struct rgrant *rg,
+    bool *allowed)
+{
+	if (s->target != NULL) {
+		if (rg->proc != s->target)
+			return (false);
+	} else if (s->pid != -1 && rg->proc->pid != s->pid)
+		return (false);
+	*allowed = !s->admin || s->uid == 0 || s->uid == rg->creator_uid;
+	return (true);
+}
+
+/* Count o's grants sel reaches, and those the asker may revoke. */
+void
+revoke_count(const struct object *o, const struct revoke_sel *sel,
+    uint32_t *matched, uint32_t *allowed)
+{
+	struct rgrant	*rg;
+	bool		 ok;
+
+	*matched = *allowed = 0;
+	for (rg = revoke_list; rg != NULL; rg = rg->next) {
+		if (rg->obj != o || !revoke_selects(sel, rg, &ok))
+			continue;
+		(*matched)++;
+		if (ok)
+			(*allowed)++;
+	}
+}
+
+/* shm_revoke() reaches the creator too: give it a grant to revoke. */
+static void
+revoke_creator(struct peer *p, struct object *o, const struct revoke_sel *s)
+{
+	struct rgrant	*rg;
+
+	if (s->admin || o->creator != p->proc ||
+	    (s->pid != -1 && s->target != p->proc))
+		return;
+	if (revoke_find(o, p->proc) != NULL ||
+	    (rg = revoke_new(o, p)) == NULL)
+		return;
+	rg->creator_pid = p->pid;
+	rg->creator_uid = p->uid;
+	rg->access = O_RDWR;
+	rg->enforcement = QSHM_ENF_KERNEL;
+	rg->reason = QSHM_WHY_FULL;
+}
+
+/*
+ * Revoke o's grants that sel reaches and answer request m once they are
+ * done; handles is how many unused handles went already. Returns -1 if
+ * the connection must close.
+ */
+int
+revoke_start(struct peer *p, const struct proto_msg *m, struct object *o,
+    const struct revoke_sel *sel, uint32_t handles)
+{
+	struct revoke_wait	*w;
+	struct rgrant		*rg;
+	bool			 ok;
+	uint32_t		 count = handles;
+
+	/* Without memory to wait, revoke all the same and answer now. */
+	if ((w = calloc(1, sizeof *w)) != NULL) {
+		w->peer = p;
+		w->hdr = m->hdr;
+		w->next = revoke_waits;
+		if (revoke_waits != NULL)
+			revoke_waits->prev = w;
+		revoke_waits = w;
+	}
+	if (o != NULL)
+		revoke_creator(p, o, sel);
+	for (rg = revoke_list; o != NULL && rg != NULL; rg = rg->next) {
+		if (rg->obj != o || !revoke_selects(sel, rg, &ok) || !ok)
+			continue;
+		if (count < UINT32_MAX)
+			count++;
+		if (rg->state != QSHM_STATE_REVOKING)
+			revoke_begin(rg, w);
+	}
+	revoke_arm();
+	if (w == NULL) {
+		struct proto_status_reply	r;
+
+		memset(&r, 0, sizeof r);
+		r.value = count;
+		return (peers_reply(p, m, &r, sizeof r, -1));
+	}
+	w->count = count;
+	if (w->outstanding == 0)
+		return (revoke_answer(w));
+	return (0);
+}
+
+/* A process exited: its grants go, its objects lose their creator. */
+void
+revoke_exited(struct proc *p)
+{
+	struct object	*o, *next;
+
+	while (p->rgrants != NULL)
+		revoke_free(p->rgrants);
+	revoke_arm();
+	if (p->nrevoke == 0)
+		return;
+	for (o = objects_next(NULL); o != NULL; o = next) {
+		next = objects_next(o);
+		if (o->creator != p)
+			continue;
+		o->creator = NULL;
+		p->nrevoke--;
+		procs_unref(p);
+		objects_unref(o);
+	}
+}
+
+/* A connection closed: forget it as watcher and as one to answer. */
+void
+revoke_peer_closed(struct peer *peer)
+{
+	struct revoke_wait	*w;
+
+	if (peer->proc != NULL && peer->proc->watcher == peer)
+		peer->proc->watcher = NULL;
+	for (w = revoke_waits; w != NULL; w = w->next)
+		if (w->peer == peer)
+			w->peer = NULL;
+}
+
+/* Describe a grant as qshm_list_handles() shows it. */
+void
+revoke_info(const struct rgrant *rg, struct qshm_handle_info *i)
+{
+	i->handle = rg->handle;
+	i->dev = rg->obj->dev;
+	i->ino = rg->obj->ino;
+	i->object_id = (uint32_t)rg->obj->park_id;
+	i->creator_pid = rg->creator_pid;
+	i->creator_uid = rg->creator_uid;
+	i->recipient_pid = rg->proc->pid;
+	i->recipient_uid = rg->recipient_uid;
+	i->access = rg->access;
+	i->options = rg->options;
+	i->enforcement = rg->enforcement;
+	i->reason = rg->reason;
+	i->state = rg->state;
+	i->age_ms = broker_now_ms() - rg->since_ms;
+}
+
+/*
+ * PROTO_CTL.
+ */
+
+/* Sealing is possible: a memfd that allows seals and has none frozen. */
+static int
+revoke_ctl_sealable(int fd)
+{
+	int	seals = fcntl(fd, F_GET_SEALS);
+
+	if (seals == -1 || (seals & F_SEAL_SEAL))
+		return (ENOTSUP);
+	return (0);
+}
+
+/* Make p the creator of o (registered from fd if new); returns errno. */
+static int
+revoke_ctl_object(struct peer *p, int fd, const struct stat *st, int access,
+    struct object **op)
+{
+	struct object	*o = *op;
+	int		 pidfd, error;
+
+	if (o != NULL && o->creator != NULL)
+		return (0);
+	if ((pidfd = peers_open_pidfd(p)) == -1)
+		return (EAGAIN);
+	if (o == NULL && (error = objects_get(fd, st, access, &o)) != 0) {
+		close(pidfd);
+		return (error);
+	}
+	if (*op != NULL)
+		objects_ref(o);
+	if (procs_watch(p->proc, pidfd) != 0) {
+		objects_unref(o);
+		return (EAGAIN);
+	}
+	o->creator = p->proc;
+	procs_ref(p->proc);
+	p->proc->nrevoke++;
+	*op = o;
+	return (0);
+}
+
+/* Apply a change to the object in fd; returns errno. */
+static int
+revoke_ctl_change(struct peer *p, const struct proto_ctl *c, int fd,
+    const struct stat *st, int access, struct object **op)
+{
+	int	error;
+
+	if (((*op != NULL && ((*op)->ctl_flags & SHMCTL_SEAL)) ||
+	    (revoke_flags(NULL, fd) & SHMCTL_SEAL)))
+		return (EPERM);
+	if (access == O_RDONLY)
+		return (EACCES);
+	if ((c->flags & SHMCTL_SEAL) && (error = revoke_ctl_sealable(fd)) != 0)
+		return (error);
+	if ((error = revoke_ctl_object(p, fd, st, access, op)) != 0)
+		return (error);
+	if ((c->flags & SHMCTL_ANON) && ftruncate(fd, (off_t)c->size) == -1)
+		return (errno == EFBIG ? EINVAL : errno);
+	(*op)->ctl_flags |= c->flags & (SHMCTL_ANON | SHMCTL_LAZY |
+	    SHMCTL_REVOCABLE);
+	if (c->flags & SHMCTL_SEAL) {
+		if (fcntl(fd, F_ADD_SEALS, REVOKE_SEALS) == -1)
+			return (errno == EPERM ? EPERM : ENOTSUP);
+		(*op)->ctl_flags |= SHMCTL_SEAL;
+	}
+	return (0);
+}
+
+/* Requests: shm_ctl(). */
+int
+revoke_ctl(struct peer *p, struct proto_msg *m)
+{
+	struct proto_status_reply	 r;
+	struct object			*o = NULL;
+	struct stat			 st;
+	int				 fl, error = 0;
+
+	if ((fl = fcntl(m->fd, F_GETFL)) == -1 || (fl & O_PATH) ||
+	    fstat(m->fd, &st) == -1)
+		error = EBADF;
+	else if (!S_ISREG(st.st_mode))
+		error = EINVAL;
+	else {
+		o = objects_find(st.st_dev, st.st_ino);
+		if (m->u.ctl.flags != SHMCTL_GET_FLAGS)
+			error = revoke_ctl_change(p, &m->u.ctl, m->fd, &st,
+			    fl & O_ACCMODE, &o);
+	}
+	if (error != 0)
+		return (peers_reply_err(p, m, error));
+	memset(&r, 0, sizeof r);
+	r.value = revoke_flags(o, m->fd);
+	return (peers_reply(p, m, &r, sizeof r, -1));
+}
+
+/*
+ * PROTO_REVOKE, PROTO_WATCH and the watcher's answers.
+ */
+
+/* The process pid names now, as sel->target; returns errno. */
+static int
+revoke_target(pid_t pid, struct revoke_sel *sel, bool *unknown)
+{
+	uint64_t	key;
+	int		pidfd, error;
+
+	*unknown = false;
+	if (pid == -1)
+		return (0);
+	if ((pidfd = ident_pidfd_open(pid)) == -1)
+		return (ESRCH);
+	if (!ident_alive(pidfd)) {
+		close(pidfd);
+		return (ESRCH);
+	}
+	error = ident_key(pidfd, pid, &key);
+	close(pidfd);
+	if (error != 0)
+		return (ESRCH);
+	/* A process the broker never met holds nothing to revoke. */
+	if ((sel->target = procs_find(key)) == NULL)
+		*unknown = true;
+	return (0);
+}
+
+/* Requests: shm_revoke(), by the object's creator. */
+int
+revoke_request(struct peer *p, struct proto_msg *m)
+{
+	struct proto_status_reply	 r;
+	struct revoke_sel		 sel;
+	struct object			*o = NULL;
+	struct stat			 st;
+	bool				 unknown = false;
+	int				 fl, error = 0;
+
+	memset(&sel, 0, sizeof sel);
+	sel.pid = m->u.revoke.pid;
+	if ((fl = fcntl(m->fd, F_GETFL)) == -1 || (fl & O_PATH) ||
+	    fstat(m->fd, &st) == -1)
+		error = EBADF;
+	else if ((o = objects_find(st.st_dev, st.st_ino)) == NULL ||
+	    !(o->ctl_flags & SHMCTL_REVOCABLE))
+		error = EINVAL;
+	else if (o->creator != p->proc)
+		error = EPERM;
+	else
+		error = revoke_target(sel.pid, &sel, &unknown);
+	if (error != 0)
+		return (peers_reply_err(p, m, error));
+	if (unknown) {
+		memset(&r, 0, sizeof r);
+		return (peers_reply(p, m, &r, sizeof r, -1));
+	}
+	return (admin_revoke_run(p, m, o, &sel));
+}
+
+/* Requests: make this connection its process's watcher. */
+int
+revoke_watch(struct peer *p, struct proto_msg *m)
+{
+	struct proto_status_reply	 r;
+	struct rgrant			*rg;
+
+	if (p->proc->watcher != NULL && p->proc->watcher != p)
+		return (peers_reply_err(p, m, EBUSY));
+	p->proc->watcher = p;
+	memset(&r, 0, sizeof r);
+	if (peers_reply(p, m, &r, sizeof r, -1) == -1)
+		return (-1);
+	/* Revokes that came before the watcher did. */
+	for (rg = p->proc->rgrants; rg != NULL; rg = rg->pnext)
+		if (rg->state == QSHM_STATE_REVOKING)
+			revoke_notify(rg);
+	return (0);
+}
+
+/*
+ * A watcher's answer to a notice.  Anything but the answer to a notice
+ * this connection was sent closes it; an error counts as no answer.
+ */
+int
+revoke_ack(struct peer *p, struct proto_msg *m)
+{
+	struct rgrant	*rg;
+
+	for (rg = p->proc->rgrants; rg != NULL; rg = rg->pnext)
+		if (rg->notice != 0 && rg->notice == m->hdr.id &&
+		    (rg->state == QSHM_STATE_REVOKING ||
+		    rg->state == QSHM_STATE_TIMED_OUT))
+			break;
+	if (rg == NULL || p->proc->watcher != p) {
+		broker_stats.bad_messages++;
+		return (-1);
+	}
+	if (m->u.status.err != 0) {
+		if (rg->state == QSHM_STATE_REVOKING)
+			revoke_timeout(rg);
+	} else
+		revoke_finish(rg, QSHM_STATE_ACKNOWLEDGED, 0);
+	revoke_arm();
+	return (0);
+}

@@ -1,0 +1,406 @@
+/*
+ * watcher.c: the recipient side of revocation.
+ *
+ * The watcher is a thread with its own connection to the broker (the
+ * main one carries one request at a time, and a revoke must get through
+ * while the process waits on another call).  It registers with
+ * PROTO_WATCH, then answers each PROTO_NOTICE: under the map lock it
+ * bumps the revoke generation, finds the object's mappings in
+ * /proc/self/maps by device and inode, maps inaccessible anonymous
+ * memory over each (MAP_FIXED, PROT_NONE: the next access raises
+ * SIGSEGV) and replies with how many it replaced.
+ *
+ * A mapping made by mmap_handle() is made under the same lock and checked
+ * against the generation, so a revoke that overtakes it still reaches it.
+ * Mappings of the revocable objects the process holds get MADV_DONTFORK:
+ * mmap_handle()'s at once, plain mmap()s of their fds in the fork prepare
+ * handler, so a child never inherits them.  The thread does not exist in
+ * a child; the child handler forgets it and a later call starts one.
+ */
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "watcher.h"
+
+#define WATCHER_OBJS_MAX	4096	/* revocable objects remembered */
+#define WATCHER_MAPS_CHUNK	8192
+
+/* A revocable object this process holds. */
+struct watcher_obj {
+	uint64_t	dev;
+	uint64_t	ino;
+	uint64_t	revoked_gen;	/* of its last revoke, or 0 */
+};
+
+struct watcher {
+	pthread_mutex_t		 map;	/* mappings vs revokes */
+	pthread_mutex_t		 lock;	/* the thread and its socket */
+	int			 fd;	/* the watcher connection, or -1 */
+	pid_t			 pid;	/* who started it */
+	uint64_t		 gen;	/* revokes done, under map */
+	struct watcher_obj	*objs;	/* under map */
+	size_t			 nobjs;
+};
+
+static struct watcher	watcher = {
+	.map = PTHREAD_MUTEX_INITIALIZER,
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.fd = -1
+};
+
+/* The revoke generation now; take it before asking for a mapping. */
+uint64_t
+watcher_gen(void)
+{
+	uint64_t	gen;
+
+	pthread_mutex_lock(&watcher.map);
+	gen = watcher.gen;
+	pthread_mutex_unlock(&watcher.map);
+	return (gen);
+}
+
+/* The entry of dev/ino, added if new (NULL: no room). Under map. */
+static struct watcher_obj *
+watcher_obj(uint64_t dev, uint64_t ino)
+{
+	struct watcher_obj	*o;
+	size_t			 i;
+
+	for (i = 0; i < watcher.nobjs; i++)
+		if (watcher.objs[i].dev == dev && watcher.objs[i].ino == ino)
+			return (&watcher.objs[i]);
+	if (watcher.nobjs == WATCHER_OBJS_MAX)
+		return (NULL);
+	o = reallocarray(watcher.objs, watcher.nobjs + 1, sizeof *o);
+	if (o == NULL)
+		return (NULL);
+	watcher.objs = o;
+	o = &watcher.objs[watcher.nobjs++];
+	o->dev = dev;
+	o->ino = ino;
+	o->revoked_gen = 0;
+	return (o);
+}
+
+/* Read all of /proc/self/maps into a NUL-ended buffer; NULL and errno. */
+static char *
+watcher_read_maps(void)
+{
+	char	*buf = NULL, *nb;
+	size_t	 len = 0, cap = 0;
+	ssize_t	 n;
+	int	 fd, saved;
+
+	if ((fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC)) == -1)
+		return (NULL);
+	for (;;) {
+		if (cap - len < WATCHER_MAPS_CHUNK) {
+			cap += WATCHER_MAPS_CHUNK * 4;
+			if ((nb = realloc(buf, cap + 1)) == NULL)
+				break;
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0) {
+				close(fd);
+				buf[len] = '\0';
+				return (buf);
+			}
+			break;
+		}
+		len += (size_t)n;
+	}
+	saved = errno;
+	close(fd);
+	free(buf);
+	errno = saved;
+	return (NULL);
+}
+
+/* One line of maps: its range and the device and inode it maps. */
+static bool
+watcher_parse(const char *line, uintptr_t *start, uintptr_t *end,
+    uint64_t *dev, uint64_t *ino)
+{
+	unsigned	maj, min;
+
+	if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %*s %*s %x:%x %" SCNu64,
+	    start, end, &maj, &min, ino) != 5 || *end <= *start)
+		return (false);
+	*dev = makedev(maj, min);
+	return (true);
+}
+
+/*
+ * Call fn on every mapping in this process whose device and inode
+ * match(dev, ino); returns how many, or -1 and errno.
+ */
+static int
+watcher_each(bool (*match)(uint64_t, uint64_t, const void *),
+    const void *arg, int (*fn)(void *, size_t))
+{
+	uintptr_t	 start, end;
+	uint64_t	 dev, ino;
+	char		*buf, *line, *nl;
+	int		 n = 0, saved;
+
+	if ((buf = watcher_read_maps()) == NULL)
+		return (-1);
+	for (line = buf; *line != '\0'; line = nl + 1) {
+		if ((nl = strchr(line, '\n')) == NULL)
+			nl = line + strlen(line) - 1;
+		if (!watcher_parse(line, &start, &end, &dev, &ino) ||
+		    ino == 0 || !match(dev, ino, arg))
+			continue;
+		if (fn((void *)start, end - start) == -1) {
+			saved = errno;
+			free(buf);
+			errno = saved;
+			return (-1);
+		}
+		n++;
+	}
+	free(buf);
+	return (n);
+}
+
+static bool
+watcher_match_one(uint64_t dev, uint64_t ino, const void *arg)
+{
+	const struct watcher_obj	*o = arg;
+
+	return (o->dev == dev && o->ino == ino);
+}
+
+static bool
+watcher_match_held(uint64_t dev, uint64_t ino, const void *arg)
+{
+	size_t	i;
+
+	(void)arg;
+	for (i = 0; i < watcher.nobjs; i++)
+		if (watcher.objs[i].dev == dev && watcher.objs[i].ino == ino)
+			return (true);
+	return (false);
+}
+
+/* Inaccessible memory over a range: the next access raises SIGSEGV. */
+static int
+watcher_blank(void *addr, size_t len)
+{
+	void	*p;
+
+	p = mmap(addr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+	    MAP_FIXED | MAP_NORESERVE, -1, 0);
+	return (p == MAP_FAILED ? -1 : 0);
+}
+
+static int
+watcher_nofork(void *addr, size_t len)
+{
+	/* Not fatal: the range may have gone since maps was read. */
+	(void)madvise(addr, len, MADV_DONTFORK);
+	return (0);
+}
+
+/* Replace every mapping of dev/ino in this process; how many, or -1. */
+int
+watcher_revoke_maps(uint64_t dev, uint64_t ino)
+{
+	struct watcher_obj	 key = { dev, ino, 0 }, *o;
+	int			 n;
+
+	pthread_mutex_lock(&watcher.map);
+	watcher.gen++;
+	if ((o = watcher_obj(dev, ino)) != NULL)
+		o->revoked_gen = watcher.gen;
+	n = watcher_each(watcher_match_one, &key, watcher_blank);
+	pthread_mutex_unlock(&watcher.map);
+	return (n);
+}
+
+/* Answer one notice; false when the connection is done for. */
+static bool
+watcher_serve(int fd)
+{
+	struct proto_msg		m;
+	struct proto_status_reply	r;
+	int				n;
+
+	if (proto_recv(fd, &m) == -1)
+		return (false);
+	if (m.hdr.type != PROTO_NOTICE) {
+		proto_msg_clear(&m);
+		return (false);
+	}
+	memset(&r, 0, sizeof r);
+	if ((n = watcher_revoke_maps(m.u.notice.dev, m.u.notice.ino)) == -1)
+		r.err = errno > 0 && errno < 4096 ? errno : EIO;
+	else
+		r.value = (uint32_t)n;
+	return (proto_send(fd, PROTO_NOTICE | PROTO_REPLY, m.hdr.id, &r,
+	    sizeof r, -1) == 0);
+}
+
+static void *
+watcher_main(void *arg)
+{
+	int	fd = (int)(intptr_t)arg;
+
+	while (watcher_serve(fd))
+		;
+	/* The broker went away: let a later call start a new watcher. */
+	pthread_mutex_lock(&watcher.lock);
+	if (watcher.fd == fd && watcher.pid == getpid()) {
+		close(fd);
+		watcher.fd = -1;
+	}
+	pthread_mutex_unlock(&watcher.lock);
+	return (NULL);
+}
+
+/* Connect and register as this process's watcher; the socket or -1. */
+static int
+watcher_register(void)
+{
+	struct proto_msg	m;
+	int			s, saved;
+
+	if ((s = client_connect_extra()) == -1)
+		return (-1);
+	if (proto_send(s, PROTO_WATCH, 1, NULL, 0, -1) == -1 ||
+	    proto_recv(s, &m) == -1)
+		goto fail;
+	proto_msg_clear(&m);
+	if (m.hdr.type != (PROTO_WATCH | PROTO_REPLY) || m.hdr.id != 1) {
+		errno = EPROTO;
+		goto fail;
+	}
+	if (m.u.status.err != 0) {
+		errno = m.u.status.err;
+		goto fail;
+	}
+	return (s);
+fail:
+	saved = errno;
+	close(s);
+	errno = saved;
+	return (-1);
+}
+
+/* Start the thread with every signal blocked: they are the program's. */
+static int
+watcher_spawn(int s)
+{
+	pthread_attr_t	attr;
+	pthread_t	tid;
+	sigset_t	all, old;
+	int		err;
+
+	if ((err = pthread_attr_init(&attr)) != 0)
+		return (err);
+	(void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&tid, &attr, watcher_main, (void *)(intptr_t)s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	return (err);
+}
+
+/* Make sure this process has a running watcher. */
+static void
+watcher_ensure(void)
+{
+	int	s;
+
+	pthread_mutex_lock(&watcher.lock);
+	if (watcher.fd == -1 || watcher.pid != getpid()) {
+		watcher.fd = -1;
+		if ((s = watcher_register()) != -1) {
+			watcher.fd = s;
+			watcher.pid = getpid();
+			if (watcher_spawn(s) != 0) {
+				close(s);
+				watcher.fd = -1;
+			}
+		}
+	}
+	pthread_mutex_unlock(&watcher.lock);
+}
+
+/* This process holds fd's revocable object; see watcher.h. */
+void
+watcher_hold(int fd, void *addr, size_t len, uint64_t gen)
+{
+	struct watcher_obj	*o;
+	struct stat		 st;
+	int			 saved = errno;
+
+	if (fstat(fd, &st) == -1)
+		return;
+	pthread_mutex_lock(&watcher.map);
+	o = watcher_obj(st.st_dev, st.st_ino);
+	if (addr != NULL) {
+		(void)madvise(addr, len, MADV_DONTFORK);
+		/* A revoke overtook the mapping: it was revoked too. */
+		if (o != NULL && o->revoked_gen > gen)
+			(void)watcher_blank(addr, len);
+	}
+	pthread_mutex_unlock(&watcher.map);
+	watcher_ensure();
+	errno = saved;
+}
+
+static void
+watcher_prepare(void)
+{
+	pthread_mutex_lock(&watcher.map);
+	pthread_mutex_lock(&watcher.lock);
+	/* Plain mmap()s of revocable objects: not for the child either. */
+	if (watcher.nobjs != 0)
+		(void)watcher_each(watcher_match_held, NULL, watcher_nofork);
+}
+
+static void
+watcher_parent(void)
+{
+	pthread_mutex_unlock(&watcher.lock);
+	pthread_mutex_unlock(&watcher.map);
+}
+
+static void
+watcher_child(void)
+{
+	/* The thread is the parent's; its socket is ours to drop. */
+	if (watcher.fd != -1)
+		close(watcher.fd);
+	watcher.fd = -1;
+	pthread_mutex_unlock(&watcher.lock);
+	pthread_mutex_unlock(&watcher.map);
+}
+
+/* Register the fork handlers (client.c calls it once, after its own). */
+void
+watcher_atfork(void)
+{
+	(void)pthread_atfork(watcher_prepare, watcher_parent, watcher_child);
+}

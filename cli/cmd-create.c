@@ -41,7 +41,7 @@ const struct cmd_entry cmd_create_entry = {
 	.args = { cmd_create_opts, 0, 1 },
 	.usage = "/NAME|--anon [--size N] [--mode OCTAL] [--excl] [--seal]",
 	.summary = "create a shared-memory object",
-	.flags = 0,
+	.flags = CMD_SETS_LAST,
 	.exec = cmd_create_exec
 };
 

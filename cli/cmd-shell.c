@@ -22,7 +22,8 @@ enum {
 };
 
 static const struct args_opt cmd_shell_opts[] = {
-	{ CMD_SHELL_FILE, "file", "FILE", "run the commands in FILE (- stdin)" },
+	{ CMD_SHELL_FILE, "file", "FILE",
+	    "run the commands in FILE (- stdin)" },
 	{ CMD_SHELL_KEEP, "keep-going", NULL,
 	    "scripts: go on after a command fails" },
 	{ 0, NULL, NULL, NULL }

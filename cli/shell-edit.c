@@ -216,7 +216,8 @@ shell_edit_open(struct shell_edit *se)
 	el_set(se->el, EL_SIGNAL, 1);
 	el_set(se->el, EL_PROMPT, shell_edit_prompt);
 	el_set(se->el, EL_HIST, history, se->hist);
-	el_set(se->el, EL_ADDFN, "qshm-complete", "complete a word",
+	/* The narrow EL_ADDFN copies its strings and never frees them. */
+	el_wset(se->el, EL_ADDFN, L"qshm-complete", L"complete a word",
 	    shell_edit_complete);
 	el_set(se->el, EL_BIND, "^I", "qshm-complete", NULL);
 	el_source(se->el, NULL);

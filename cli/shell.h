@@ -15,9 +15,9 @@
 struct shell {
 	int		 json;		/* -j given to qshmctl */
 	int		 quiet;		/* -q */
-	int		 keep_going;	/* scripts: go on after a failure */
+	int		 keep_going;	/* scripts go past failures */
 	int		 done;		/* exit or quit was run */
-	int		 status;	/* $?, and the exit status at the end */
+	int		 status;	/* $?, and the final exit status */
 	char		*last;		/* $_ */
 	char		 pid[16];	/* $$ */
 	char		 code[16];	/* $? as text */

@@ -31,7 +31,7 @@ struct tokenize {
 	char	**argv;		/* argc words, then NULL */
 	int	  argc;
 	int	  quote;	/* PARTIAL: the quote the line ends inside */
-	int	  open;		/* PARTIAL: the last word is still open */
+	int	  open;		/* PARTIAL: the last word goes on */
 	char	 *bad;		/* UNSET: the variable's name */
 };
 

@@ -31,9 +31,9 @@ struct ptydrive {
 	int		 fd;
 	pid_t		 pid;
 	int		 timeout;	/* seconds per wait */
-	char		*seen;		/* output, escape sequences removed */
+	char		*seen;		/* output without escapes */
 	size_t		 len;
-	size_t		 mark;		/* where the next expect looks from */
+	size_t		 mark;		/* next expect from here */
 	int		 esc;		/* inside an escape sequence */
 	int		 eof;
 };

@@ -181,9 +181,10 @@ while read -r c; do
 	grep -q "^\.It Cm $c\( \|$\)\|^\.Cm $c\$" "$man" ||
 	    missing="$missing $c"
 	# Every long option the command's help lists: "Fl -NAME" in the page.
-	for opt in $("$Q" help "$c" | sed -n 's/^ *\(-., \)\{0,1\}--\([a-z-]*\).*/\2/p')
-	do
-		grep -q "Fl -$opt\( \|$\)" "$man" || missing="$missing $c:--$opt"
+	for opt in $("$Q" help "$c" |
+	    sed -n 's/^ *\(-., \)\{0,1\}--\([a-z-]*\).*/\2/p'); do
+		grep -q "Fl -$opt\( \|$\)" "$man" ||
+		    missing="$missing $c:--$opt"
 	done
 done <"$tmp/cmds"
 if [ -z "$missing" ]; then

@@ -20,8 +20,8 @@ QSHM_HISTORY=$tmp/history
 TERM=xterm
 export HOME QSHM_HISTORY TERM
 
-# pty DESC [-x STATUS] STEP... -- COMMAND: drive `qshmctl shell` (or what follows
-# --) through the steps; its transcript goes to the log on failure.
+# pty DESC [-x STATUS] STEP... -- COMMAND: drive COMMAND through the
+# steps; its transcript goes to the log on failure.
 pty() {
 	d=$1
 	shift

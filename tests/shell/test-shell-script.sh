@@ -91,12 +91,13 @@ check "... the handle is alone on its line" grep -q '^0x[0-9a-f]\{16\}$' \
     "$tmp/out"
 
 # open with a command runs it as a child; the shell goes on.
-cat >"$tmp/s10" <<SCRIPT
-truncate $o 4K
-grant $o --pid self
-open \$_ -- sh -c 'test "\$QSHM_SIZE" = 4096 && cat <&\$QSHM_FD >/dev/null && echo child-ran'
-truncate $o 8K
-SCRIPT
+child='test "$QSHM_SIZE" = 4096 && cat <&$QSHM_FD >/dev/null && echo child-ran'
+{
+	echo "truncate $o 4K"
+	echo "grant $o --pid self"
+	echo "open \$_ -- sh -c '$child'"
+	echo "truncate $o 8K"
+} >"$tmp/s10"
 rc 0 "open \$_ -- COMMAND runs a child and the shell goes on" \
     "$Q" shell -f "$tmp/s10"
 grepq "... the child had the fd and size" "$tmp/out" '^child-ran$'

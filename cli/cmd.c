@@ -206,7 +206,8 @@ cmd_lookup(struct cmd_ctx *ctx, const char *name,
 	ctx->entry = NULL;
 	cmd_report(ctx, EINVAL, name, ambiguous ? "ambiguous command" :
 	    "unknown command");
-	fputs("try 'qshmctl --help'\n", stderr);
+	fputs(ctx->interactive ? "try 'help'\n" : "try 'qshmctl --help'\n",
+	    stderr);
 	return (CMD_RET_USAGE);
 }
 

@@ -57,7 +57,7 @@ struct cmd_entry {
 #define CMD_RAW_OUTPUT		0x2	/* writes its own stdout */
 #define CMD_NO_SHELL		0x4	/* not in the shell */
 #define CMD_HIDDEN		0x8	/* left out of help */
-#define CMD_SETS_LAST		0x10	/* primary field is the shell's $_ */
+#define CMD_SETS_LAST		0x10	/* the shell's $_ */
 	enum cmd_ret		(*exec)(struct cmd_ctx *, struct args *);
 };
 

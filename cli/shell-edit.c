@@ -195,6 +195,21 @@ shell_edit_complete(EditLine *el, int ch)
 	return (rv);
 }
 
+/* Control-C: drop the line being typed and start a new one. */
+static unsigned char
+shell_edit_interrupt(EditLine *el, int ch)
+{
+	const LineInfo	*li = el_line(el);
+
+	(void)ch;
+	el_cursor(el, (int)(li->lastchar - li->cursor));
+	li = el_line(el);
+	el_deletestr(el, (int)(li->cursor - li->buffer));
+	fputs("^C\n", stdout);
+	fflush(stdout);
+	return (CC_REDISPLAY);
+}
+
 static int
 shell_edit_open(struct shell_edit *se)
 {
@@ -220,6 +235,11 @@ shell_edit_open(struct shell_edit *se)
 	el_wset(se->el, EL_ADDFN, L"qshm-complete", L"complete a word",
 	    shell_edit_complete);
 	el_set(se->el, EL_BIND, "^I", "qshm-complete", NULL);
+	/* ^C reaches the editor as a key, not as SIGINT, while editing. */
+	el_set(se->el, EL_SETTY, "-d", "-isig", NULL);
+	el_wset(se->el, EL_ADDFN, L"qshm-interrupt", L"drop the line",
+	    shell_edit_interrupt);
+	el_set(se->el, EL_BIND, "^C", "qshm-interrupt", NULL);
 	el_source(se->el, NULL);
 	return (0);
 }

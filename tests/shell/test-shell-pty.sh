@@ -2,8 +2,8 @@
 # qshmctl's interactive shell, driven through a real pseudo-terminal by
 # ptydrive: the prompt, typing, tab completion of a command and of an
 # object name, history recall (up arrow) across sessions, an error
-# followed by a working command, grant to self then open $_, and
-# qshmctl with no command on a terminal.
+# followed by a working command, control-C, grant to self then open $_,
+# and qshmctl with no command on a terminal.
 
 # Steps are single-quoted: $_ is for the shell under test.
 # shellcheck disable=SC2016
@@ -70,6 +70,10 @@ pty "an error does not end the shell; the next command works" \
     'expect=> ' 'send=open "unterminated\r' 'expect=unterminated quote' \
     'expect=> ' "send=truncate $o 4K\\r" 'expect=size:   4K' \
     'expect=> ' 'send=exit\r' -- "$Q" shell
+
+pty "control-C drops the line, not the shell" -x 5 \
+    'expect=> ' 'send=unlink /never-run\x03' 'expect=^C' \
+    'expect=> ' 'send=exit 5\r' -- "$Q" shell
 
 pty "grant to self, then open \$_" \
     'expect=> ' "send=grant $o --pid self\\r" 'expect=handle:' \

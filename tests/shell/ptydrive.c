@@ -5,7 +5,9 @@
  *	ptydrive [-t SECONDS] [-x STATUS] STEP ... -- COMMAND [ARG ...]
  *
  * Steps run in order: "send=TEXT" types TEXT (\t \r \n \e \\ and \xHH
- * escapes); "expect=TEXT" waits until TEXT appears in the output that
+ * escapes); "key=TEXT" first waits until a line editor has the terminal
+ * (canonical mode off: keys typed earlier would be cooked by the line
+ * discipline, ^C turned into SIGINT); "expect=TEXT" waits until TEXT appears in the output that
  * follows the last match, with terminal escape sequences and carriage
  * returns removed.  At the end the terminal is read until the command
  * exits, which must be with STATUS (default 0).  -t bounds each wait
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -180,9 +183,32 @@ ptydrive_send(struct ptydrive *pd, char *text)
 	return (0);
 }
 
+/* Wait until the terminal leaves canonical mode (the editor reads). */
+static int
+ptydrive_raw(struct ptydrive *pd)
+{
+	long		deadline = ptydrive_now_ms() + pd->timeout * 1000L;
+	struct termios	t;
+
+	while (ptydrive_now_ms() < deadline && !pd->eof) {
+		if (tcgetattr(pd->fd, &t) == -1) {
+			perror("ptydrive: tcgetattr");
+			return (-1);
+		}
+		if ((t.c_lflag & ICANON) == 0)
+			return (0);
+		ptydrive_read(pd, 1);
+	}
+	fprintf(stderr, "ptydrive: the terminal stayed in canonical mode\n");
+	return (-1);
+}
+
 static int
 ptydrive_step(struct ptydrive *pd, char *step)
 {
+	if (strncmp(step, "key=", 4) == 0)
+		return (ptydrive_raw(pd) == -1 ? -1 :
+		    ptydrive_send(pd, step + 4));
 	if (strncmp(step, "send=", 5) == 0)
 		return (ptydrive_send(pd, step + 5));
 	if (strncmp(step, "expect=", 7) == 0)

@@ -21,7 +21,8 @@ TERM=xterm
 export HOME QSHM_HISTORY TERM
 
 # pty DESC [-x STATUS] STEP... -- COMMAND: drive COMMAND through the
-# steps; its transcript goes to the log on failure.
+# steps (key= waits for the line editor to have the terminal, send=
+# does not); its transcript goes to the log on failure.
 pty() {
 	d=$1
 	shift
@@ -42,57 +43,63 @@ printf 'completed' | dd of=/dev/shm"$pfx-zz-completeme" conv=notrunc \
     2>/dev/null
 
 pty "the prompt names the broker socket; exit ends with status 0" \
-    "expect=qshm $QSHM_SOCKET> " 'send=exit\r' -- "$Q" shell
+    "expect=qshm $QSHM_SOCKET> " 'key=exit\r' -- "$Q" shell
 
 pty "typing a command runs it" \
-    'expect=> ' "send=truncate $o 8K\\r" 'expect=size:   8K' \
-    'expect=> ' 'send=exit\r' -- "$Q" shell
+    'expect=> ' "key=truncate $o 8K\\r" 'expect=size:   8K' \
+    'expect=> ' 'key=exit\r' -- "$Q" shell
 check "... and the object changed" [ "$(stat -c %s /dev/shm"$o")" = 8192 ]
 
 pty "tab completes a command name" \
-    'expect=> ' "send=trun\\t$o 12K\\r" 'expect=size:   12K' \
-    'expect=> ' 'send=exit\r' -- "$Q" shell
+    'expect=> ' "key=trun\\t$o 12K\\r" 'expect=size:   12K' \
+    'expect=> ' 'key=exit\r' -- "$Q" shell
 check "... the completed truncate ran" \
     [ "$(stat -c %s /dev/shm"$o")" = 12288 ]
 
 pty "tab completes an object name from /dev/shm" \
-    'expect=> ' "send=map-dump $pfx-zz-comp\\t--length 9\\r" \
+    'expect=> ' "key=map-dump $pfx-zz-comp\\t--length 9\\r" \
     'expect=00000000: 636f 6d70 6c65 7465 64' \
-    'expect=> ' 'send=exit\r' -- "$Q" shell
+    'expect=> ' 'key=exit\r' -- "$Q" shell
 
 pty "tab completes an option" \
-    'expect=> ' "send=list objects --noh\\t--name $o -o name,size\\r" \
-    "expect=$o 12K" 'expect=> ' 'send=exit\r' -- "$Q" shell
+    'expect=> ' "key=list objects --noh\\t--name $o -o name,size\\r" \
+    "expect=$o 12K" 'expect=> ' 'key=exit\r' -- "$Q" shell
 
 pty "an error does not end the shell; the next command works" \
-    'expect=> ' 'send=open 0x1\r' 'expect=qshmctl: open: 0x1: ' \
-    'expect=> ' 'send=frobnicate\r' 'expect=unknown command' \
-    'expect=> ' 'send=open "unterminated\r' 'expect=unterminated quote' \
-    'expect=> ' "send=truncate $o 4K\\r" 'expect=size:   4K' \
-    'expect=> ' 'send=exit\r' -- "$Q" shell
+    'expect=> ' 'key=open 0x1\r' 'expect=qshmctl: open: 0x1: ' \
+    'expect=> ' 'key=frobnicate\r' 'expect=unknown command' \
+    'expect=> ' 'key=open "unterminated\r' 'expect=unterminated quote' \
+    'expect=> ' "key=truncate $o 4K\\r" 'expect=size:   4K' \
+    'expect=> ' 'key=exit\r' -- "$Q" shell
 
 pty "control-C drops the line, not the shell" -x 5 \
-    'expect=> ' 'send=unlink /never-run\x03' 'expect=^C' \
-    'expect=> ' 'send=exit 5\r' -- "$Q" shell
+    'expect=> ' 'key=unlink /never-run\x03' 'expect=^C' \
+    'expect=> ' 'key=exit 5\r' -- "$Q" shell
+
+pty "control-C stops a command open runs, not the shell" -x 7 \
+    'expect=> ' "key=grant $o --pid self\\r" 'expect=handle:' \
+    'expect=> ' "key=open \$_ -- sh -c 'echo child-\$((6 * 7)); read x'\\r" \
+    'expect=child-42' 'send=\x03' 'expect=killed by signal 2' \
+    'expect=> ' 'key=exit 7\r' -- "$Q" shell
 
 pty "grant to self, then open \$_" \
-    'expect=> ' "send=grant $o --pid self\\r" 'expect=handle:' \
-    'expect=> ' 'send=open $_\r' "expect=path:   /dev/shm$o" \
-    'expect=> ' 'send=exit\r' -- "$Q" shell
+    'expect=> ' "key=grant $o --pid self\\r" 'expect=handle:' \
+    'expect=> ' 'key=open $_\r' "expect=path:   /dev/shm$o" \
+    'expect=> ' 'key=exit\r' -- "$Q" shell
 
 grepq "history is saved to \$QSHM_HISTORY" "$tmp/history" \
     'grant\\040.*--pid\\040self'
 
 # A new session: two steps up is the grant above (then open $_, exit).
 pty "up arrow recalls history from the last session" \
-    'expect=> ' 'send=\e[A\e[A\e[A\r' 'expect=handle:' \
-    'expect=> ' 'send=\x04' -- "$Q" shell
+    'expect=> ' 'key=\e[A\e[A\e[A\r' 'expect=handle:' \
+    'expect=> ' 'key=\x04' -- "$Q" shell
 
 pty "qshmctl with no command on a terminal is the shell" -x 3 \
-    "expect=qshm $QSHM_SOCKET> " 'send=exit 3\r' -- "$Q"
+    "expect=qshm $QSHM_SOCKET> " 'key=exit 3\r' -- "$Q"
 
 pty "-j applies to the commands the shell runs" \
-    'expect=> ' "send=truncate $o 4K\\r" 'expect="size": 4096' \
-    'expect=> ' 'send=exit\r' -- "$Q" -j shell
+    'expect=> ' "key=truncate $o 4K\\r" 'expect="size": 4096' \
+    'expect=> ' 'key=exit\r' -- "$Q" -j shell
 
 finish

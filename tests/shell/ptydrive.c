@@ -7,9 +7,9 @@
  * Steps run in order: "send=TEXT" types TEXT (\t \r \n \e \\ and \xHH
  * escapes); "key=TEXT" first waits until a line editor has the terminal
  * (canonical mode off: keys typed earlier would be cooked by the line
- * discipline, ^C turned into SIGINT); "expect=TEXT" waits until TEXT appears in the output that
- * follows the last match, with terminal escape sequences and carriage
- * returns removed.  At the end the terminal is read until the command
+ * discipline, ^C turned into SIGINT); "expect=TEXT" waits until TEXT
+ * appears in the output that follows the last match, with terminal
+ * escape sequences and carriage returns removed.  At the end the terminal is read until the command
  * exits, which must be with STATUS (default 0).  -t bounds each wait
  * (default 20 s): a guard against a hang, not a measure.  On failure,
  * what was seen goes to stderr and the exit status is 1.

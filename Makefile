@@ -100,14 +100,41 @@ $(B)/tests/demo/%: tests/demo/%.c $(B)/libqshm.a
 	$(CC) $(CFLAGS) $(QCFLAGS) -o $@ $< $(B)/libqshm.a -lpthread \
 	    $(QLDFLAGS)
 
+# The shell, completions and man page suites: a pseudo-terminal driver,
+# and the tokenizer's unit test, which links the one cli/ object it tests.
+SHELL_TESTS	:= $(wildcard tests/shell/test-*.sh)
+SHELL_BINS	:= $(B)/tests/shell/ptydrive
+BASHCOMPDIR	?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR	?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR	?= $(PREFIX)/share/fish/vendor_completions.d
+
+$(B)/tests/shell/%: tests/shell/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(QCFLAGS) -o $@ $< -lutil $(QLDFLAGS)
+
+$(B)/tests/unit/test-tokenize: tests/unit/test-tokenize.c \
+    $(B)/obj/cli/tokenize.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(QCFLAGS) -Icli -o $@ $< $(B)/obj/cli/tokenize.o \
+	    -lcmocka $(QLDFLAGS)
+
+install-completions:
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+	    $(DESTDIR)$(FISHCOMPDIR)
+	install -m 0644 completions/qshmctl.bash \
+	    $(DESTDIR)$(BASHCOMPDIR)/qshmctl
+	install -m 0644 completions/_qshmctl $(DESTDIR)$(ZSHCOMPDIR)/_qshmctl
+	install -m 0644 completions/qshmctl.fish \
+	    $(DESTDIR)$(FISHCOMPDIR)/qshmctl.fish
+
 demo: deps all $(DEMO_BINS)
 	@sh tests/demo/demo.sh $(B)
 
-check: deps all $(UNIT_BINS) $(INTEG_BINS) $(DEMO_BINS)
+check: deps all $(UNIT_BINS) $(INTEG_BINS) $(DEMO_BINS) $(SHELL_BINS)
 	@sh tests/run.sh $(B) $(UNIT_BINS) $(INTEG_BINS) \
-	    $(wildcard tests/cli/test-*.sh)
+	    $(wildcard tests/cli/test-*.sh) $(SHELL_TESTS)
 
-install: all
+install: all install-completions
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
 	    $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
 	install -m 0755 $(B)/qshmctl $(DESTDIR)$(BINDIR)/qshmctl
@@ -155,4 +182,4 @@ deps-quiet:
 clean:
 	rm -rf $(B)
 
-.PHONY: all demo check install deps deps-quiet clean
+.PHONY: all demo check install install-completions deps deps-quiet clean

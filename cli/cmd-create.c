@@ -45,7 +45,7 @@ const struct cmd_entry cmd_create_entry = {
 	.usage = "/NAME|--anon [--size N] [--mode OCTAL] [--excl] [--seal] "
 	    "[--revocable]",
 	.summary = "create a shared-memory object",
-	.flags = 0,
+	.flags = CMD_SETS_LAST,
 	.exec = cmd_create_exec
 };
 

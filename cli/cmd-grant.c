@@ -38,7 +38,7 @@ const struct cmd_entry cmd_grant_entry = {
 	.usage = "OBJECT --pid PID [--access ro|rw|wo] "
 	    "[--offset N --length N] [--nofd]",
 	.summary = "make a handle to an object for a process",
-	.flags = CMD_NEEDS_BROKER,
+	.flags = CMD_NEEDS_BROKER | CMD_SETS_LAST,
 	.exec = cmd_grant_exec
 };
 

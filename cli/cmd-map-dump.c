@@ -28,8 +28,8 @@ static const struct args_opt cmd_map_dump_opts[] = {
 	{ CMD_MAP_DUMP_HANDLE, "handle", "H", "dump what a handle grants" },
 	{ CMD_MAP_DUMP_OFFSET, "offset", "N", "start at byte N" },
 	{ CMD_MAP_DUMP_LENGTH, "length", "N", "dump N bytes at most" },
-	{ CMD_MAP_DUMP_FORMAT, "format", "F",
-	    "xxd, canonical, raw or json (default xxd; json with -j)" },
+	{ CMD_MAP_DUMP_FORMAT, "format", "xxd|canonical|raw|json",
+	    "the format (default xxd; json with -j)" },
 	{ 0, NULL, NULL, NULL }
 };
 

@@ -2,18 +2,21 @@
  * open: turn a handle granted to this process into an fd.  With a command
  * after "--", the fd is left open across exec (its number in QSHM_FD, the
  * object's size in QSHM_SIZE) and the command replaces qshmctl: that is
- * how a shell script, or a program without libqshm, receives a handle:
+ * how a shell script, or a program without libqshm, receives a handle
+ * (in qshmctl's own shell the command runs as a child instead):
  *
  *	h=$(qshmctl -q grant /obj --pid "$shell_pid")	# in the granter
  *	exec qshmctl open "$h" -- prog			# in that shell
  */
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,10 +67,99 @@ cmd_open_env(int fd, const struct stat *st)
 	return (setenv("QSHM_SIZE", buf, 1));
 }
 
+/* The child: exec, or tell the parent why not through the pipe. */
+static void
+cmd_open_child(int fd, const struct stat *st, char **argv, int report,
+    const struct sigaction *saved)
+{
+	int	errnum;
+
+	sigaction(SIGINT, &saved[0], NULL);
+	sigaction(SIGQUIT, &saved[1], NULL);
+	if (cmd_open_env(fd, st) != -1)
+		execvp(argv[0], argv);
+	errnum = errno;
+	if (write(report, &errnum, sizeof errnum) != sizeof errnum)
+		_exit(126);
+	_exit(127);
+}
+
+static enum cmd_ret
+cmd_open_status(struct cmd_ctx *ctx, const char *prog, int status)
+{
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return (CMD_RET_OK);
+	if (WIFSIGNALED(status))
+		return (cmd_error(ctx, 0, prog, "killed by signal %d",
+		    WTERMSIG(status)));
+	return (cmd_error(ctx, 0, prog, "exit status %d",
+	    WEXITSTATUS(status)));
+}
+
+/* Wait for the child and read whether its exec failed. */
+static ssize_t
+cmd_open_reap(pid_t pid, int report, int *errnum, int *status)
+{
+	ssize_t	n;
+
+	while ((n = read(report, errnum, sizeof *errnum)) == -1 &&
+	    errno == EINTR)
+		;
+	close(report);
+	while (waitpid(pid, status, 0) == -1 && errno == EINTR)
+		;
+	return (n);
+}
+
+/*
+ * In the shell the command runs as a child, so the shell goes on once it
+ * ends; a command that fails, or cannot be run, fails the open.  As
+ * system(3) does, the shell ignores ^C and ^\ meanwhile: they are the
+ * child's.
+ */
+static enum cmd_ret
+cmd_open_spawn(struct cmd_ctx *ctx, int fd, const struct stat *st,
+    char **argv)
+{
+	struct sigaction	ign, saved[2];
+	pid_t			pid;
+	ssize_t			n = 0;
+	int			p[2], status = 0, errnum;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return (cmd_errno(ctx, "%s", argv[0]));
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGINT, &ign, &saved[0]);
+	sigaction(SIGQUIT, &ign, &saved[1]);
+	fflush(stdout);
+	if ((pid = fork()) == 0)
+		cmd_open_child(fd, st, argv, p[1], saved);
+	errnum = errno;
+	close(p[1]);
+	if (pid != -1)
+		n = cmd_open_reap(pid, p[0], &errnum, &status);
+	else
+		close(p[0]);
+	sigaction(SIGINT, &saved[0], NULL);
+	sigaction(SIGQUIT, &saved[1], NULL);
+	if (pid == -1) {
+		errno = errnum;
+		return (cmd_errno(ctx, "%s", argv[0]));
+	}
+	if (n == sizeof errnum) {
+		errno = errnum;
+		return (cmd_errno(ctx, "%s", argv[0]));
+	}
+	return (cmd_open_status(ctx, argv[0], status));
+}
+
 static enum cmd_ret
 cmd_open_run(struct cmd_ctx *ctx, int fd, const struct stat *st,
     char **argv)
 {
+	if (ctx->interactive)
+		return (cmd_open_spawn(ctx, fd, st, argv));
 	if (cmd_open_env(fd, st) == -1)
 		return (cmd_errno(ctx, "%s", argv[0]));
 	fflush(stdout);

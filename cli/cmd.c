@@ -16,6 +16,7 @@
 
 const struct cmd_entry *cmd_table[] = {
 	&cmd_broker_entry,
+	&cmd_complete_entry,
 	&cmd_create_entry,
 	&cmd_grant_entry,
 	&cmd_help_entry,
@@ -23,6 +24,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_map_dump_entry,
 	&cmd_open_entry,
 	&cmd_revoke_entry,
+	&cmd_shell_entry,
 	&cmd_truncate_entry,
 	&cmd_unlink_entry,
 	NULL
@@ -204,7 +206,8 @@ cmd_lookup(struct cmd_ctx *ctx, const char *name,
 	ctx->entry = NULL;
 	cmd_report(ctx, EINVAL, name, ambiguous ? "ambiguous command" :
 	    "unknown command");
-	fputs("try 'qshmctl --help'\n", stderr);
+	fputs(ctx->interactive ? "try 'help'\n" : "try 'qshmctl --help'\n",
+	    stderr);
 	return (CMD_RET_USAGE);
 }
 
@@ -237,6 +240,23 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 	} else
 		ret = ce->exec(ctx, args);
 	args_free(args);
+	return (ret);
+}
+
+/*
+ * Run one command with a fresh output and render it on stdout; main()
+ * and the shell.  The caller frees ctx->out, after reading what the
+ * command produced.
+ */
+enum cmd_ret
+cmd_execute(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	enum cmd_ret	ret;
+
+	ctx->out = out_new(argv[0], ctx->json, ctx->quiet);
+	ret = cmd_run(ctx, argc, argv);
+	if (out_render(ctx->out, stdout) == -1 && ret == CMD_RET_OK)
+		ret = CMD_RET_ERR;
 	return (ret);
 }
 

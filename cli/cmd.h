@@ -57,6 +57,7 @@ struct cmd_entry {
 #define CMD_RAW_OUTPUT		0x2	/* writes its own stdout */
 #define CMD_NO_SHELL		0x4	/* not in the shell */
 #define CMD_HIDDEN		0x8	/* left out of help */
+#define CMD_SETS_LAST		0x10	/* the shell's $_ */
 	enum cmd_ret		(*exec)(struct cmd_ctx *, struct args *);
 };
 
@@ -75,6 +76,7 @@ extern const struct cmd_entry	*cmd_table[];
 /* cmd.c */
 const struct cmd_entry	*cmd_find(const char *, int *);
 enum cmd_ret	 cmd_run(struct cmd_ctx *, int, char **);
+enum cmd_ret	 cmd_execute(struct cmd_ctx *, int, char **);
 void		 cmd_print_usage(const struct cmd_entry *, FILE *);
 void		 cmd_print_help(const struct cmd_entry *, FILE *);
 void		 cmd_print_commands(FILE *);
@@ -128,6 +130,7 @@ int		 obj_unlink(const struct obj *);
 #include "out.h"
 
 extern const struct cmd_entry	cmd_broker_entry;
+extern const struct cmd_entry	cmd_complete_entry;
 extern const struct cmd_entry	cmd_create_entry;
 extern const struct cmd_entry	cmd_grant_entry;
 extern const struct cmd_entry	cmd_help_entry;
@@ -135,6 +138,7 @@ extern const struct cmd_entry	cmd_list_entry;
 extern const struct cmd_entry	cmd_map_dump_entry;
 extern const struct cmd_entry	cmd_open_entry;
 extern const struct cmd_entry	cmd_revoke_entry;
+extern const struct cmd_entry	cmd_shell_entry;
 extern const struct cmd_entry	cmd_truncate_entry;
 extern const struct cmd_entry	cmd_unlink_entry;
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 
@@ -114,18 +115,22 @@ main(int argc, char **argv)
 	struct cmd_ctx	ctx;
 	enum cmd_ret	ret;
 	int		status;
+	char		shell[] = "shell", *shell_argv[] = { shell, NULL };
 
 	memset(&ctx, 0, sizeof ctx);
 	if ((status = main_options(argc, argv, &ctx)) != -1)
 		return (main_check_stdout(status));
 	if (optind >= argc) {
-		main_usage(stderr);
-		return (CMD_RET_USAGE);
+		/* No command on a terminal: the interactive shell. */
+		if (!isatty(STDIN_FILENO)) {
+			main_usage(stderr);
+			return (CMD_RET_USAGE);
+		}
+		argc = 1;
+		argv = shell_argv;
+		optind = 0;
 	}
-	ctx.out = out_new(argv[optind], ctx.json, ctx.quiet);
-	ret = cmd_run(&ctx, argc - optind, argv + optind);
-	if (out_render(ctx.out, stdout) == -1 && ret == CMD_RET_OK)
-		ret = CMD_RET_ERR;
+	ret = cmd_execute(&ctx, argc - optind, argv + optind);
 	out_free(ctx.out);
 	return (main_check_stdout(ret));
 }

@@ -614,3 +614,15 @@ out_set_command(struct out *out, const char *command)
 	free(out->command);
 	out->command = out_strdup(command);
 }
+
+/* The text of the field out_set_primary() named, or NULL. */
+const char *
+out_get_primary(struct out *out)
+{
+	const struct out_field	*f;
+
+	if (out->primary == NULL || out->error != NULL ||
+	    (f = out_rec_get(&out->top, out->primary)) == NULL)
+		return (NULL);
+	return (f->text);
+}

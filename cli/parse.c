@@ -14,6 +14,7 @@
 #include <pwd.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 
@@ -109,13 +110,17 @@ parse_u64(const char *s, uint64_t *out)
 	return (parse_number(s, UINT64_MAX, out));
 }
 
-/* A process id: decimal, 1 to INT_MAX. */
+/* A process id: decimal, 1 to INT_MAX, or "self" for this process. */
 int
 parse_pid(const char *s, pid_t *out)
 {
 	const char	*end;
 	uint64_t	 v;
 
+	if (strcmp(s, "self") == 0) {
+		*out = getpid();
+		return (0);
+	}
 	if (parse_digits(s, 10, INT_MAX, &v, &end) == -1)
 		return (-1);
 	if (*end != '\0')

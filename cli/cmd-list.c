@@ -438,7 +438,12 @@ cmd_list_obj_row(struct cmd_ctx *ctx, const struct cmd_list_obj *o)
 	cmd_list_owner(ctx, "owner", o->uid);
 	out_uint(ctx->out, "uid", o->uid);
 	out_uint(ctx->out, "gid", o->gid);
-	cmd_list_bits(ctx, "seals", cmd_list_seal_bits, o->seals);
+	/*
+	 * tmpfs gives every file that is not a sealable memfd F_SEAL_SEAL
+	 * alone: it only says no seal can be added, so it is no seal.
+	 */
+	cmd_list_bits(ctx, "seals", cmd_list_seal_bits,
+	    o->seals == F_SEAL_SEAL ? 0 : o->seals);
 	cmd_list_bits(ctx, "flags", cmd_list_flag_bits, o->flags);
 	out_uint(ctx->out, "pending", o->pending);
 	out_uint(ctx->out, "mappers", (uint64_t)o->mappers);

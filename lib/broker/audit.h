@@ -31,6 +31,7 @@ struct audit_rec {
 	int			 enforcement;	/* -1: none */
 	int			 reason;	/* -1: none */
 	int			 err;		/* 0: none */
+	const char		*detail;	/* NULL: none */
 };
 
 /* Start logging to path ("-": stderr, NULL: nowhere); returns errno. */

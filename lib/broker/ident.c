@@ -196,9 +196,11 @@ ident_procdir_alive(int dirfd)
 	const char	*p;
 	char		*text;
 	bool		 alive;
+	int		 error;
 
-	if (ident_read_file(dirfd, "stat", &text, 64 * 1024) != 0)
-		return (false);
+	/* Out of fds or memory says nothing about the process. */
+	if ((error = ident_read_file(dirfd, "stat", &text, 64 * 1024)) != 0)
+		return (error != ESRCH && error != ENOENT);
 	alive = (p = strrchr(text, ')')) != NULL && p[1] == ' ' &&
 	    p[2] != '\0' && strchr("ZXx", p[2]) == NULL;
 	free(text);

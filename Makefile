@@ -2,7 +2,11 @@
 #
 #   make                 build/qshmctl, build/libqshm.{a,so}, build/qshm.pc
 #   make demo            a broker, a grant, a second process using it
-#   make check           every test suite (SANITIZE=1: under ASan/UBSan)
+#   make check           every test suite (SANITIZE=1: under ASan/UBSan,
+#                        in build-san/)
+#   make valgrind        integration suites with the broker under memcheck
+#   make fuzz            each libFuzzer target FUZZ_SECONDS (20) seconds
+#   make coverage        make check instrumented (build-cov/), line coverage
 #   make install         PREFIX=/usr/local DESTDIR= (give the same PREFIX
 #                        to the build: the library looks for the broker in
 #                        PREFIX/bin)
@@ -19,7 +23,11 @@ DESTDIR		?=
 
 CC		?= cc
 CFLAGS		?= -O2 -g
+ifeq ($(SANITIZE),1)
+B		:= build-san
+else
 B		:= build
+endif
 
 QCFLAGS		:= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC \
 		   -Ilib -DQSHM_VERSION='"$(VERSION)"' \
@@ -183,3 +191,68 @@ clean:
 	rm -rf $(B)
 
 .PHONY: all demo check install install-completions deps deps-quiet clean
+
+# --- hardening: valgrind, fuzzing, coverage (tests/README.md) ---
+
+# The broker of each integration suite runs under memcheck; the suite fails
+# unless the broker exits 0, which it cannot with an error or a leak.
+VALGRIND_SUITES	:= test-api test-broker test-admin test-hostile
+VALGRIND_CMD	:= valgrind -q --vgdb=no --leak-check=full \
+		   --show-leak-kinds=definite,indirect,possible \
+		   --errors-for-leak-kinds=definite,indirect,possible \
+		   --error-exitcode=99
+
+valgrind: all $(INTEG_BINS)
+	@QT_BROKER_WRAPPER="$(VALGRIND_CMD)" sh tests/run.sh $(B) \
+	    $(filter $(VALGRIND_SUITES:%=$(B)/tests/integration/%), \
+	    $(INTEG_BINS))
+
+FUZZ_CC		?= clang
+FUZZ_SECONDS	?= 20
+FUZZ_CFLAGS	:= -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+		   -fsanitize=fuzzer,address,undefined \
+		   -fno-sanitize-recover=all -Ilib -Icli
+FUZZ_TARGETS	:= proto_decode parse \
+		   $(if $(wildcard cli/tokenize.c),tokenize)
+FUZZ_BINS	:= $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz-%)
+
+$(B)/fuzz/fuzz-proto_decode: tests/fuzz/fuzz-proto_decode.c lib/proto.c \
+    lib/proto.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
+
+$(B)/fuzz/fuzz-parse: tests/fuzz/fuzz-parse.c cli/parse.c cli/cmd.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
+
+$(B)/fuzz/fuzz-tokenize: tests/fuzz/fuzz-tokenize.c cli/tokenize.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
+
+# New inputs go to $(B)/fuzz/work-T; the seeds in tests/fuzz/corpus stay.
+fuzz: $(FUZZ_BINS)
+	@for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(B)/fuzz/work-$$t && \
+	    echo "fuzz-$$t: $(FUZZ_SECONDS) s" && \
+	    $(B)/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) \
+		-print_final_stats=1 -artifact_prefix=$(B)/fuzz/crash-$$t- \
+		$(B)/fuzz/work-$$t tests/fuzz/corpus/$$t \
+		>$(B)/fuzz/fuzz-$$t.log 2>&1 || \
+		{ tail -n 40 $(B)/fuzz/fuzz-$$t.log; exit 1; }; \
+	    grep -E '^stat::number_of_executed_units' \
+		$(B)/fuzz/fuzz-$$t.log; \
+	done
+
+# An instrumented build in build-cov, its make check, and gcovr's line
+# coverage of lib/ (the broker included).
+coverage:
+	@command -v gcovr >/dev/null || \
+	    { echo "coverage needs gcovr: apt-get install gcovr"; exit 1; }
+	rm -rf build-cov
+	$(MAKE) --no-print-directory B=build-cov CFLAGS='-O0 -g --coverage' \
+	    check
+	gcovr -r . --object-directory build-cov --filter 'lib/' \
+	    -o build-cov/coverage.txt --print-summary
+	@cat build-cov/coverage.txt
+
+.PHONY: valgrind fuzz coverage

@@ -175,6 +175,8 @@ audit_fields(json_t *o, const struct audit_rec *r)
 		json_object_set_new(o, "errno", json_integer(r->err));
 		json_object_set_new(o, "error", json_string(strerror(r->err)));
 	}
+	if (r->detail != NULL)
+		json_object_set_new(o, "detail", json_string(r->detail));
 }
 
 /* Write one event. */

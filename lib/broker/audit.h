@@ -32,6 +32,7 @@ struct audit_rec {
 	int			 reason;	/* -1: none */
 	int			 err;		/* 0: none */
 	const char		*state;		/* a grant's; NULL: none */
+	const char		*detail;	/* NULL: none */
 };
 
 /* Start logging to path ("-": stderr, NULL: nowhere); returns errno. */

@@ -21,6 +21,7 @@
 #include "path.h"
 #include "broker-int.h"
 #include "audit.h"
+#include "guard.h"
 #include "handles.h"
 #include "ident.h"
 #include "listener.h"
@@ -191,6 +192,7 @@ broker_teardown(void)
 	handles_free_all();
 	procs_free_all();
 	objects_free_all();
+	guard_free_all();
 	listener_close();
 	loop_done();
 	audit_close();

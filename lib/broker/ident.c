@@ -4,6 +4,12 @@
  * /proc/PID is checked afterwards against the same pidfd, since a pid can
  * only be reused after its process has exited (and the pidfd then reads
  * as ready).
+ *
+ * Without pidfd_open() (kernels before 5.3, or valgrind 3.19, which does
+ * not know the syscall) a process is held by a /proc/PID directory fd
+ * instead: it too stays bound to its process, never to a later one with
+ * the same pid, and files opened through it fail once that process is
+ * gone.  Keys are then always the /proc start-time fallback.
  */
 
 #include <sys/stat.h>
@@ -26,6 +32,25 @@
 #define IDENT_MAX_GROUPS	65536
 
 static bool	ident_on_pidfs;
+static bool	ident_no_pidfd;		/* hold /proc/PID directories */
+
+/* A /proc/PID directory fd, standing in for a pidfd; -1 and errno. */
+static int
+ident_procdir_open(pid_t pid)
+{
+	char	path[64];
+	int	fd;
+
+	if (pid <= 0) {
+		errno = ESRCH;
+		return (-1);
+	}
+	snprintf(path, sizeof path, "/proc/%ld", (long)pid);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT)
+		errno = ESRCH;
+	return (fd);
+}
 
 /* pidfd_open(pid); -1 and errno on failure. */
 int
@@ -33,6 +58,8 @@ ident_pidfd_open(pid_t pid)
 {
 	long	fd;
 
+	if (ident_no_pidfd)
+		return (ident_procdir_open(pid));
 	fd = syscall(SYS_pidfd_open, pid, 0);
 	return (fd < 0 ? -1 : (int)fd);
 }
@@ -67,33 +94,46 @@ ident_init(void)
 	uint64_t	self, other;
 	pid_t		ppid = getppid();
 
-	if ((self = ident_pidfd_ino(getpid())) == 0)
-		return (errno != 0 ? errno : ENOSYS);
+	ident_no_pidfd = false;
+	errno = 0;
+	if ((self = ident_pidfd_ino(getpid())) == 0) {
+		if (errno != ENOSYS && errno != EPERM)
+			return (errno != 0 ? errno : ENOSYS);
+		/* No pidfds here (or a sandbox forbids them): use /proc. */
+		ident_no_pidfd = true;
+		ident_on_pidfs = false;
+		return (0);
+	}
 	/* Without pidfs every pidfd shares one anonymous inode. */
 	other = ident_pidfd_ino(ppid > 0 ? ppid : 1);
 	ident_on_pidfs = other != 0 && other != self;
 	return (0);
 }
 
+static bool	ident_procdir_alive(int);
+
 /* Whether the process behind a pidfd has not exited (zombies have). */
 bool
 ident_alive(int pidfd)
 {
 	struct pollfd	pfd = { .fd = pidfd, .events = POLLIN };
+	struct stat	st;
 
+	if (ident_no_pidfd && fstat(pidfd, &st) == 0 && S_ISDIR(st.st_mode))
+		return (ident_procdir_alive(pidfd));
 	return (poll(&pfd, 1, 0) == 0);
 }
 
-/* Read a small /proc file into buf (NUL-terminated); returns errno. */
+/* Read a small /proc file (at dirfd) into buf (NUL-terminated); errno. */
 static int
-ident_read_file(const char *path, char **bufp, size_t max)
+ident_read_file(int dirfd, const char *path, char **bufp, size_t max)
 {
 	char	*buf = NULL, *nbuf;
 	size_t	 size = 4096, len = 0;
 	ssize_t	 n;
 	int	 fd, error = 0;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC)) == -1)
 		return (errno == ENOENT ? ESRCH : errno);
 	for (;;) {
 		if ((nbuf = realloc(buf, size + 1)) == NULL) {
@@ -149,6 +189,24 @@ ident_parse_starttime(const char *text, uint64_t *start)
 	return (0);
 }
 
+/* A /proc/PID directory's process is alive: stat readable, not Z or X. */
+static bool
+ident_procdir_alive(int dirfd)
+{
+	const char	*p;
+	char		*text;
+	bool		 alive;
+	int		 error;
+
+	/* Out of fds or memory says nothing about the process. */
+	if ((error = ident_read_file(dirfd, "stat", &text, 64 * 1024)) != 0)
+		return (error != ESRCH && error != ENOENT);
+	alive = (p = strrchr(text, ')')) != NULL && p[1] == ' ' &&
+	    p[2] != '\0' && strchr("ZXx", p[2]) == NULL;
+	free(text);
+	return (alive);
+}
+
 /* The identity key of pidfd's process (pid is its number); errno. */
 int
 ident_key(int pidfd, pid_t pid, uint64_t *key)
@@ -167,7 +225,7 @@ ident_key(int pidfd, pid_t pid, uint64_t *key)
 	if (pid <= 0)
 		return (ESRCH);
 	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	if ((error = ident_read_file(path, &text, 64 * 1024)) != 0)
+	if ((error = ident_read_file(AT_FDCWD, path, &text, 64 * 1024)) != 0)
 		return (error);
 	error = ident_parse_starttime(text, &start);
 	free(text);
@@ -272,7 +330,8 @@ ident_creds(int pidfd, pid_t pid, struct ident_creds *c)
 	int	 error;
 
 	snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
-	if ((error = ident_read_file(path, &text, IDENT_STATUS_MAX)) != 0)
+	error = ident_read_file(AT_FDCWD, path, &text, IDENT_STATUS_MAX);
+	if (error != 0)
 		return (error);
 	error = ident_parse_status(text, c);
 	free(text);

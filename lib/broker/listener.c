@@ -8,6 +8,7 @@
 
 #include <sys/epoll.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -25,6 +26,7 @@
 
 #define LISTENER_BACKOFF_MS	100
 #define LISTENER_ACCEPTS	16	/* per wake-up */
+#define LISTENER_FD_RESERVE	16	/* kept for serving, not connections */
 
 static struct loop_ev		 listener_ev = { -1, NULL, NULL };
 static struct loop_timer	 listener_timer = { { -1, NULL, NULL },
@@ -152,6 +154,21 @@ listener_resume(void *arg)
 	(void)loop_mod(&listener_ev, EPOLLIN);
 }
 
+/*
+ * Whether fd (the lowest free number, so about the count in use) leaves
+ * the reserve free: a flood of connections must not take the fds that
+ * grants and opens of the clients already connected need.
+ */
+static bool
+listener_fd_spare(int fd)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
+		return (true);
+	return ((rlim_t)fd + LISTENER_FD_RESERVE < rl.rlim_cur);
+}
+
 static void
 listener_accept(struct loop_ev *ev, uint32_t events)
 {
@@ -160,6 +177,11 @@ listener_accept(struct loop_ev *ev, uint32_t events)
 	(void)events;
 	for (i = 0; i < LISTENER_ACCEPTS; i++) {
 		fd = accept4(ev->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd != -1 && !listener_fd_spare(fd)) {
+			close(fd);
+			fd = -1;
+			errno = EMFILE;
+		}
 		if (fd == -1) {
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM)

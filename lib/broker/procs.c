@@ -2,7 +2,9 @@
  * procs.c: process records.  A recipient's pidfd sits in the event loop
  * while handles are pending for it; when it becomes readable the process
  * has exited and its handles are reclaimed at once, so a recycled pid
- * (which gets a new identity key anyway) never inherits them.
+ * (which gets a new identity key anyway) never inherits them.  Without
+ * pidfds (see ident.c) the held /proc/PID directories cannot be polled,
+ * so a timer sweeps them instead.
  */
 
 #include <sys/epoll.h>
@@ -16,12 +18,19 @@
 #include "audit.h"
 #include "handles.h"
 #include "htab.h"
+#include "ident.h"
 #include "procs.h"
 #include "revoke.h"
 
-static struct htab	procs_table;
+#define PROCS_SWEEP_MS	100
+
+static struct htab		procs_table;
+static struct loop_timer	procs_sweeper = { { -1, NULL, NULL },
+				    NULL, NULL };
+static bool			procs_sweep_armed;
 
 static void	procs_exited(struct loop_ev *, uint32_t);
+static void	procs_sweep(void *);
 
 /* Prepare the table. */
 void
@@ -101,6 +110,23 @@ procs_unref(struct proc *p)
 	free(p);
 }
 
+/* A directory fd cannot be polled (EPERM): have the sweeper look. */
+static int
+procs_sweep_start(void)
+{
+	int	error;
+
+	if (procs_sweeper.ev.fd == -1 && (error = loop_timer_init(
+	    &procs_sweeper, procs_sweep, NULL)) != 0)
+		return (error);
+	/* Never postponed: a steady stream of grants must not starve it. */
+	if (procs_sweep_armed)
+		return (0);
+	if ((error = loop_timer_arm(&procs_sweeper, PROCS_SWEEP_MS)) == 0)
+		procs_sweep_armed = true;
+	return (error);
+}
+
 /* Give the record a pidfd to watch (it takes fd); returns errno. */
 int
 procs_watch(struct proc *p, int pidfd)
@@ -112,7 +138,9 @@ procs_watch(struct proc *p, int pidfd)
 		return (0);
 	}
 	p->ev.fd = pidfd;
-	if ((error = loop_add(&p->ev, EPOLLIN)) != 0) {
+	if ((error = loop_add(&p->ev, EPOLLIN)) == EPERM)
+		error = procs_sweep_start();
+	if (error != 0) {
 		close(pidfd);
 		p->ev.fd = -1;
 	}
@@ -173,12 +201,51 @@ procs_exited(struct loop_ev *ev, uint32_t events)
 	procs_unref(p);
 }
 
+/* Reclaim for every watched record whose process is gone; re-arm. */
+static void
+procs_sweep(void *arg)
+{
+	struct proc	*p, **dead = NULL, **nd;
+	size_t		 pos = 0, n = 0, i;
+	bool		 watching = false;
+
+	(void)arg;
+	procs_sweep_armed = false;
+	/* Collected first: reclaiming reshapes the table under a walk. */
+	while ((p = htab_next(&procs_table, &pos)) != NULL) {
+		if (p->ev.fd == -1)
+			continue;
+		if (ident_alive(p->ev.fd)) {
+			watching = true;
+			continue;
+		}
+		if ((nd = reallocarray(dead, n + 1, sizeof *nd)) == NULL) {
+			watching = true;	/* next time */
+			break;
+		}
+		dead = nd;
+		procs_ref(p);
+		dead[n++] = p;
+	}
+	for (i = 0; i < n; i++) {
+		procs_exited(&dead[i]->ev, 0);
+		procs_unref(dead[i]);
+	}
+	free(dead);
+	if (watching)
+		procs_sweep_armed = loop_timer_arm(&procs_sweeper,
+		    PROCS_SWEEP_MS) == 0;
+}
+
 /* Drop every record (at exit, after the handles). */
 void
 procs_free_all(void)
 {
 	struct proc	*p;
 	size_t		 pos = 0;
+
+	loop_timer_done(&procs_sweeper);
+	procs_sweep_armed = false;
 
 	/* The walk only reads slots, so records can go as it passes. */
 	while ((p = htab_next(&procs_table, &pos)) != NULL) {

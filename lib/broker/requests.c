@@ -17,6 +17,7 @@
 
 #include "broker-int.h"
 #include "audit.h"
+#include "guard.h"
 #include "handles.h"
 #include "ident.h"
 #include "objects.h"
@@ -276,16 +277,44 @@ requests_grant(struct peer *p, struct proto_msg *m)
 	return (rc);
 }
 
+/* The handle named id, unless the caller's uid is penalized (guard.h). */
+static struct handle *
+requests_guarded_find(const struct peer *p, uint64_t id)
+{
+	if (!guard_allowed(p->uid, broker_now_ms()))
+		return (NULL);
+	return (handles_find(id));
+}
+
+/* A lookup named no handle the caller may use: count it, maybe penalize. */
+static void
+requests_guessed(const struct peer *p, uint64_t id)
+{
+	struct audit_rec	r;
+
+	if (!guard_failed(p->uid, broker_now_ms()) || !audit_enabled())
+		return;
+	audit_rec_init(&r, "deny");
+	r.handle = id;
+	r.has_recipient = true;
+	r.rpid = p->pid;
+	r.ruid = p->uid;
+	r.err = ESRCH;
+	r.detail = "too many failed handle lookups: uid penalized";
+	audit_log(&r);
+}
+
 /* The pending handle m names, if it is the caller's to use. */
 static struct handle *
 requests_lookup(const struct peer *p, const struct proto_open *o)
 {
-	struct handle	*h = handles_find(o->handle);
+	struct handle	*h = requests_guarded_find(p, o->handle);
 
-	if (h == NULL || h->recipient != p->proc)
+	if (h == NULL || h->recipient != p->proc ||
+	    (o->creator != 0 && h->creator->pid != o->creator)) {
+		requests_guessed(p, o->handle);
 		return (NULL);
-	if (o->creator != 0 && h->creator->pid != o->creator)
-		return (NULL);
+	}
 	return (h);
 }
 
@@ -398,9 +427,11 @@ int
 requests_delete(struct peer *p, struct proto_msg *m)
 {
 	struct proto_status_reply	 r;
-	struct handle			*h = handles_find(m->u.del.handle);
+	struct handle			*h;
 
+	h = requests_guarded_find(p, m->u.del.handle);
 	if (h == NULL || (h->creator != p->proc && h->recipient != p->proc)) {
+		requests_guessed(p, m->u.del.handle);
 		requests_deny(p, NULL, m->u.del.handle, ESRCH);
 		return (peers_reply_err(p, m, ESRCH));
 	}

@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -20,6 +22,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -105,12 +108,48 @@ qt_connect(const char *path)
 	return (s);
 }
 
-/* The broker child: drop to uid if asked, then exec qshmctl broker. */
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD	77
+#endif
+
+/*
+ * Make this process (and what it execs) a machine without pidfds: the
+ * pidfd_open() syscall fails ENOSYS and SO_PEERPIDFD ENOPROTOOPT, as on
+ * kernels before 5.3 or under valgrind 3.19.
+ */
+int
+qt_forbid_pidfds(void)
+{
+	struct sock_filter	f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_pidfd_open, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getsockopt, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, args[2])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SO_PEERPIDFD, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOPROTOOPT),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog	prog = { sizeof f / sizeof f[0], f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) == -1)
+		return (-1);
+	return (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0L, 0L));
+}
+
+/*
+ * The broker child: drop to uid if asked, then exec qshmctl broker, under
+ * $QT_BROKER_WRAPPER (words split on spaces: valgrind and its options)
+ * and without pidfds if $QT_BROKER_NO_PIDFD is set.
+ */
 static void
 qt_broker_exec(struct qt_broker *b, uid_t uid, gid_t gid,
     const char *const *extra)
 {
-	const char	*argv[32];
+	const char	*argv[64];
+	char		*wrap, *w;
 	int		 i = 0, j;
 
 	if (uid != (uid_t)-1 && qt_become(uid, gid, 0, NULL, false) == -1) {
@@ -119,14 +158,24 @@ qt_broker_exec(struct qt_broker *b, uid_t uid, gid_t gid,
 	}
 	/* After the uid change, which clears it. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getenv("QT_BROKER_NO_PIDFD") != NULL && qt_forbid_pidfds() == -1) {
+		perror("qt_broker_exec: seccomp");
+		_exit(126);
+	}
+	if ((wrap = getenv("QT_BROKER_WRAPPER")) != NULL &&
+	    (wrap = strdup(wrap)) != NULL) {
+		for (w = strtok(wrap, " "); w != NULL && i < 32;
+		    w = strtok(NULL, " "))
+			argv[i++] = w;
+	}
 	argv[i++] = qt_qshmctl();
 	argv[i++] = "broker";
 	argv[i++] = "--socket";
 	argv[i++] = b->sock;
-	for (j = 0; extra != NULL && extra[j] != NULL && i < 31; j++)
+	for (j = 0; extra != NULL && extra[j] != NULL && i < 63; j++)
 		argv[i++] = extra[j];
 	argv[i] = NULL;
-	execv(argv[0], (char *const *)argv);
+	execvp(argv[0], (char *const *)argv);
 	fprintf(stderr, "qt_broker_exec: %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
 }

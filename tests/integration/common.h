@@ -49,6 +49,8 @@ int	qt_broker_start_as(struct qt_broker *, uid_t, gid_t,
  * and lock file (the directory is removed too), else -1 with a message.
  */
 int	qt_broker_stop(struct qt_broker *);
+/* No pidfds for this process and its children from now on (seccomp). */
+int	qt_forbid_pidfds(void);
 /* Connect a raw SOCK_SEQPACKET socket to path; -1 on failure. */
 int	qt_connect(const char *path);
 

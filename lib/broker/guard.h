@@ -3,7 +3,7 @@
  * names a handle the caller may not use is a failed lookup; each uid may
  * fail GUARD_BURST times in a row, regaining one try every GUARD_RATE_MS.
  * Once it has none left, every open, map and delete of that uid fails
- * ESRCH without a lookup (a right guess too) for GUARD_PENALTY_MS.  By uid,
+ * EAGAIN without a lookup (a right guess too) for GUARD_PENALTY_MS.  By uid,
  * not by process: a new process would start with a full allowance.
  */
 

@@ -277,13 +277,20 @@ requests_grant(struct peer *p, struct proto_msg *m)
 	return (rc);
 }
 
-/* The handle named id, unless the caller's uid is penalized (guard.h). */
-static struct handle *
-requests_guarded_find(const struct peer *p, uint64_t id)
+/*
+ * Find the handle named id: 0, ESRCH, or EAGAIN while the caller's uid is
+ * penalized for guessing (guard.h).  EAGAIN, not ESRCH: a program that
+ * trips the guard with a right value is told to retry, not that its handle
+ * is gone; a guesser learns nothing from it either way.
+ */
+static int
+requests_guarded_find(const struct peer *p, uint64_t id, struct handle **hp)
 {
+	*hp = NULL;
 	if (!guard_allowed(p->uid, broker_now_ms()))
-		return (NULL);
-	return (handles_find(id));
+		return (EAGAIN);
+	*hp = handles_find(id);
+	return (*hp == NULL ? ESRCH : 0);
 }
 
 /* A lookup named no handle the caller may use: count it, maybe penalize. */
@@ -304,18 +311,22 @@ requests_guessed(const struct peer *p, uint64_t id)
 	audit_log(&r);
 }
 
-/* The pending handle m names, if it is the caller's to use. */
-static struct handle *
-requests_lookup(const struct peer *p, const struct proto_open *o)
+/* The pending handle m names, if it is the caller's to use; or an errno. */
+static int
+requests_lookup(const struct peer *p, const struct proto_open *o,
+    struct handle **hp)
 {
-	struct handle	*h = requests_guarded_find(p, o->handle);
+	int	error;
 
-	if (h == NULL || h->recipient != p->proc ||
-	    (o->creator != 0 && h->creator->pid != o->creator)) {
+	if ((error = requests_guarded_find(p, o->handle, hp)) == EAGAIN)
+		return (error);
+	if (*hp == NULL || (*hp)->recipient != p->proc ||
+	    (o->creator != 0 && (*hp)->creator->pid != o->creator)) {
+		*hp = NULL;
 		requests_guessed(p, o->handle);
-		return (NULL);
+		return (ESRCH);
 	}
-	return (h);
+	return (0);
 }
 
 /* An fd spans the whole object, so only whole-object handles give one. */
@@ -390,8 +401,8 @@ requests_open(struct peer *p, struct proto_msg *m)
 	int			 error, fd = -1, rc;
 
 	memset(&r, 0, sizeof r);
-	if ((h = requests_lookup(p, o)) == NULL)
-		error = ESRCH;
+	if ((error = requests_lookup(p, o, &h)) != 0)
+		;
 	else if ((error = map ? requests_open_map_check(h, o) :
 	    requests_open_fd_check(h, o)) == 0 &&
 	    (fd = objects_open(h->obj, (int)o->access, map)) == -1)
@@ -428,8 +439,13 @@ requests_delete(struct peer *p, struct proto_msg *m)
 {
 	struct proto_status_reply	 r;
 	struct handle			*h;
+	int				 error;
 
-	h = requests_guarded_find(p, m->u.del.handle);
+	if ((error = requests_guarded_find(p, m->u.del.handle, &h)) ==
+	    EAGAIN) {
+		requests_deny(p, NULL, m->u.del.handle, error);
+		return (peers_reply_err(p, m, error));
+	}
 	if (h == NULL || (h->creator != p->proc && h->recipient != p->proc)) {
 		requests_guessed(p, m->u.del.handle);
 		requests_deny(p, NULL, m->u.del.handle, ESRCH);

@@ -32,11 +32,17 @@ bad=$(grep -v -e '^shm_' -e '^mmap_handle' -e '^qshm_' "$tmp/syms" |
     tr '\n' ' ')
 check "libqshm.so exports nothing else (extra: $bad)" test -z "$bad"
 
+# A sanitizer build (make check SANITIZE=1) links its users the same way.
+san=
+if nm "$build/libqshm.a" 2>/dev/null | grep -q __asan_; then
+	san=-fsanitize=address,undefined
+fi
+
 broker_start
 pc="env PKG_CONFIG_SYSROOT_DIR=$dest PKG_CONFIG_PATH=$dest/usr/lib/pkgconfig"
 flags=$($pc pkg-config --cflags --libs qshm)
 check "a program builds with pkg-config against the installed files" \
-    cc -std=c11 -D_GNU_SOURCE -Wall -Werror -o "$tmp/consumer-so" \
+    cc -std=c11 -D_GNU_SOURCE -Wall -Werror $san -o "$tmp/consumer-so" \
     "$top/tests/install/consumer.c" $flags
 rc 0 "it runs against the installed libqshm.so" \
     env LD_LIBRARY_PATH="$dest/usr/lib" "$tmp/consumer-so"
@@ -44,7 +50,7 @@ check "it loaded the installed library" \
     sh -c "LD_LIBRARY_PATH=$dest/usr/lib ldd $tmp/consumer-so |
     grep -q '$dest/usr/lib/libqshm.so.0'"
 check "a program builds with -I lib build/libqshm.a -lpthread" \
-    cc -std=c11 -D_GNU_SOURCE -Wall -Werror -I "$top/lib" \
+    cc -std=c11 -D_GNU_SOURCE -Wall -Werror $san -I "$top/lib" \
     -o "$tmp/consumer-a" "$top/tests/install/consumer.c" \
     "$build/libqshm.a" -lpthread
 rc 0 "the static build runs" "$tmp/consumer-a"

@@ -212,8 +212,7 @@ FUZZ_SECONDS	?= 20
 FUZZ_CFLAGS	:= -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
 		   -fsanitize=fuzzer,address,undefined \
 		   -fno-sanitize-recover=all -Ilib -Icli
-FUZZ_TARGETS	:= proto_decode parse \
-		   $(if $(wildcard cli/tokenize.c),tokenize)
+FUZZ_TARGETS	:= proto_decode parse tokenize
 FUZZ_BINS	:= $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz-%)
 
 $(B)/fuzz/fuzz-proto_decode: tests/fuzz/fuzz-proto_decode.c lib/proto.c \

@@ -32,10 +32,14 @@ bad=$(grep -v -e '^shm_' -e '^mmap_handle' -e '^qshm_' "$tmp/syms" |
     tr '\n' ' ')
 check "libqshm.so exports nothing else (extra: $bad)" test -z "$bad"
 
-# A sanitizer build (make check SANITIZE=1) links its users the same way.
+# An instrumented build (make check SANITIZE=1, make coverage) links its
+# users the same way.
 san=
-if nm "$build/libqshm.a" 2>/dev/null | grep -q __asan_; then
+nm "$build/libqshm.a" 2>/dev/null >"$tmp/libsyms"
+if grep -q __asan_ "$tmp/libsyms"; then
 	san=-fsanitize=address,undefined
+elif grep -q __gcov_ "$tmp/libsyms"; then
+	san=--coverage
 fi
 
 broker_start

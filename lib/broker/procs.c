@@ -141,8 +141,11 @@ procs_unlink(struct proc *p, struct handle *h)
 	if (h->rnext != NULL)
 		h->rnext->rprev = h->rprev;
 	h->rnext = h->rprev = NULL;
-	/* Nothing left to reclaim: stop spending an fd on watching. */
-	if (--p->nrecv == 0)
+	/*
+	 * Nothing left to reclaim: stop spending an fd on watching, unless
+	 * the process is connected (and likely to be granted more soon).
+	 */
+	if (--p->nrecv == 0 && p->conns == 0)
 		procs_unwatch(p);
 }
 

@@ -34,6 +34,7 @@ static const struct {
 #define BENCH_NSECTIONS	(sizeof bench_sections / sizeof bench_sections[0])
 
 static char	bench_dir[] = "/tmp/qshm-bench.XXXXXX";
+static char	bench_load[64];		/* /proc/loadavg at the start */
 
 static void
 bench_cleanup(void)
@@ -75,23 +76,45 @@ bench_cpu_model(char *buf, size_t size)
 	fclose(fp);
 }
 
+/* Other load makes every figure slower: say how much there was. */
+static void
+bench_loadavg(char *buf, size_t size)
+{
+	FILE	*fp;
+
+	snprintf(buf, size, "unknown");
+	if ((fp = fopen("/proc/loadavg", "r")) == NULL)
+		return;
+	if (fgets(buf, (int)size, fp) != NULL)
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(fp);
+}
+
 static void
 bench_record_head(FILE *fp)
 {
 	struct utsname	u;
-	char		cpu[160], date[64];
+	char		cpu[160], date[64], load[64];
 	time_t		now = time(NULL);
 	long		pages = sysconf(_SC_PHYS_PAGES);
 
 	uname(&u);
 	bench_cpu_model(cpu, sizeof cpu);
+	bench_loadavg(load, sizeof load);
 	strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", gmtime(&now));
 	fprintf(fp, "# qshm benchmark results\n\n"
 	    "Recorded by `make bench RECORD=1` on %s.\n\n"
 	    "- machine: %s, %d CPUs, %.1f GiB RAM\n"
-	    "- kernel: %s %s %s\n\n", date, cpu, bench.ncpu,
-	    (double)pages * (double)sysconf(_SC_PAGESIZE) /
-	    (1024.0 * 1024 * 1024), u.sysname, u.release, u.machine);
+	    "- kernel: %s %s %s\n"
+	    "- /proc/loadavg: %s at the start, %s at the end\n\n", date, cpu,
+	    bench.ncpu, (double)pages * (double)sysconf(_SC_PAGESIZE) /
+	    (1024.0 * 1024 * 1024), u.sysname, u.release, u.machine,
+	    bench_load, load);
+	fprintf(fp, "Placement: C creator, R recipient, B broker, each pinned "
+	    "to that CPU; \"all 0\" pins every process to CPU 0.  Ratio "
+	    "is qshm over the baseline, except map-dump, where it is the "
+	    "baseline's time over qshm's (a speed-up).  Lookups are "
+	    "non-consuming (creator pid mismatch: found, refused).\n\n");
 }
 
 static bool
@@ -146,6 +169,7 @@ main(int argc, char **argv)
 	bench.dir = bench_dir;
 	atexit(bench_cleanup);
 	setenv("QSHM_AUTOSTART", "0", 1);
+	bench_loadavg(bench_load, sizeof bench_load);
 	for (i = 0; i < BENCH_NSECTIONS; i++) {
 		if (!bench_wanted(argc, argv, bench_sections[i].name))
 			continue;

@@ -6,6 +6,7 @@
 #                        in build-san/)
 #   make valgrind        integration suites with the broker under memcheck
 #   make fuzz            each libFuzzer target FUZZ_SECONDS (20) seconds
+#   make bench           figures against physical limits (RECORD=1)
 #   make coverage        make check instrumented (build-cov/), line coverage
 #   make install         PREFIX=/usr/local DESTDIR= (give the same PREFIX
 #                        to the build: the library looks for the broker in
@@ -141,6 +142,32 @@ demo: deps all $(DEMO_BINS)
 check: deps all $(UNIT_BINS) $(INTEG_BINS) $(DEMO_BINS) $(SHELL_BINS)
 	@sh tests/run.sh $(B) $(UNIT_BINS) $(INTEG_BINS) \
 	    $(wildcard tests/cli/test-*.sh) $(SHELL_TESTS)
+
+# make bench: figures against baselines measured in the same run (not part
+# of make check).  RECORD=1 also writes tests/bench/RESULTS.md.
+BENCH_SRCS	:= tests/bench/bench.c tests/bench/bench-util.c \
+		   tests/bench/bench-cycle.c tests/bench/bench-scale.c \
+		   tests/bench/bench-exec.c tests/bench/fdpass.c
+BENCH_BINS	:= $(B)/tests/bench/bench $(B)/tests/bench/minibroker
+BENCH_ARGS	:= $(if $(filter 1,$(RECORD)),--record tests/bench/RESULTS.md)
+
+$(B)/tests/bench/bench: $(BENCH_SRCS) $(wildcard tests/bench/*.h) \
+    $(B)/libqshm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(QCFLAGS) -o $@ $(BENCH_SRCS) $(B)/libqshm.a \
+	    -lpthread $(QLDFLAGS)
+
+$(B)/tests/bench/minibroker: tests/bench/minibroker.c tests/bench/fdpass.c \
+    tests/bench/fdpass.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(QCFLAGS) -o $@ tests/bench/minibroker.c \
+	    tests/bench/fdpass.c $(QLDFLAGS)
+
+bench: all $(BENCH_BINS)
+	$(B)/tests/bench/bench --qshmctl $(B)/qshmctl \
+	    --minibroker $(B)/tests/bench/minibroker $(BENCH_ARGS) $(BENCH)
+
+.PHONY: bench
 
 install: all install-completions
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \

@@ -70,10 +70,21 @@ cmd_list_name_ok(const struct cmd_list_filter *f, const char *name)
 static void
 cmd_list_owner(struct cmd_ctx *ctx, const char *key, uid_t uid)
 {
+	/* getpwuid() reads /etc/passwd anew; rows mostly share a uid. */
+	static char	 name[256];
+	static uid_t	 last;
+	static int	 known = -1;	/* -1: nothing asked yet */
 	struct passwd	*pw;
 
-	if ((pw = getpwuid(uid)) != NULL)
-		out_str(ctx->out, key, pw->pw_name);
+	if (known == -1 || uid != last) {
+		last = uid;
+		known = (pw = getpwuid(uid)) != NULL &&
+		    strlen(pw->pw_name) < sizeof name;
+		if (known)
+			memcpy(name, pw->pw_name, strlen(pw->pw_name) + 1);
+	}
+	if (known)
+		out_str(ctx->out, key, name);
 	else
 		out_uint(ctx->out, key, uid);
 }
@@ -295,6 +306,7 @@ struct cmd_list_objs {
 	struct cmd_list_obj	*v;
 	size_t			 n;
 	pid_t			 pid;	/* --pid */
+	size_t			 cap;	/* v grows by doubling */
 };
 
 static struct cmd_list_obj *
@@ -307,9 +319,13 @@ cmd_list_obj_get(struct cmd_list_objs *lo, uint64_t dev, uint64_t ino)
 		if (lo->v[i].dev == dev && lo->v[i].ino == ino)
 			return (&lo->v[i]);
 	}
-	if ((o = reallocarray(lo->v, lo->n + 1, sizeof *o)) == NULL)
-		return (NULL);
-	lo->v = o;
+	if (lo->n == lo->cap) {
+		if ((o = reallocarray(lo->v, lo->cap == 0 ? 64 : lo->cap * 2,
+		    sizeof *o)) == NULL)
+			return (NULL);
+		lo->v = o;
+		lo->cap = lo->cap == 0 ? 64 : lo->cap * 2;
+	}
 	o = &lo->v[lo->n++];
 	memset(o, 0, sizeof *o);
 	o->dev = dev;
@@ -455,7 +471,7 @@ cmd_list_obj_row(struct cmd_ctx *ctx, const struct cmd_list_obj *o)
 static enum cmd_ret
 cmd_list_objects(struct cmd_ctx *ctx, const struct cmd_list_filter *f)
 {
-	struct cmd_list_objs	 lo = { NULL, 0, f->pid };
+	struct cmd_list_objs	 lo = { NULL, 0, f->pid, 0 };
 	const struct cmd_list_obj *o;
 	size_t			 i;
 

@@ -45,70 +45,150 @@ dump_format_parse(const char *s, enum dump_format *out)
 	return (-1);
 }
 
-static int
-dump_printable(unsigned char c)
+/* Hex digit pairs and printable-or-dot, by byte value. */
+static char		dump_pair[256][2];
+static unsigned char	dump_text[256];
+
+static void
+dump_tables(void)
 {
-	return (c >= 0x20 && c <= 0x7e);
+	static const char	digits[] = "0123456789abcdef";
+	int			c;
+
+	for (c = 0; c < 256; c++) {
+		dump_pair[c][0] = digits[c >> 4];
+		dump_pair[c][1] = digits[c & 15];
+		dump_text[c] = c >= 0x20 && c <= 0x7e ? (unsigned char)c : '.';
+	}
+}
+
+/* "%08" PRIx64 without printf: lines are formatted by the million. */
+static char *
+dump_addr(char *o, uint64_t addr)
+{
+	int	digits = 8, i;
+
+	while (digits < 16 && (addr >> (4 * digits)) != 0)
+		digits++;
+	for (i = digits - 1; i >= 0; i--, addr >>= 4)
+		o[i] = "0123456789abcdef"[addr & 15];
+	return (o + digits);
+}
+
+static char *
+dump_text_part(char *o, const unsigned char *p, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		o[i] = (char)dump_text[p[i]];
+	return (o + n);
+}
+
+/*
+ * The text of 8 bytes at once: bytes outside 0x20-0x7e become '.'.  No
+ * sum below carries out of its byte.
+ */
+static void
+dump_text8(char *o, const unsigned char *p)
+{
+	const uint64_t	hi = 0x8080808080808080ULL, one = hi >> 7;
+	uint64_t	x, x7, ok, mask;
+
+	memcpy(&x, p, 8);
+	x7 = x & ~hi;
+	ok = (x7 + 0x60 * one) & ~(x7 + one) & ~x & hi;
+	mask = (ok >> 7) * 0xff;
+	x = (x & mask) | ('.' * one & ~mask);
+	memcpy(o, &x, 8);
 }
 
 /* One xxd line: "%08x: ", 8 groups of 2 bytes, a space, the text. */
-static void
-dump_xxd_line(FILE *fp, uint64_t addr, const unsigned char *p, size_t n)
+static char *
+dump_xxd_line(char *o, uint64_t addr, const unsigned char *p, size_t n)
 {
 	size_t	i;
 
-	fprintf(fp, "%08" PRIx64 ": ", addr);
+	o = dump_addr(o, addr);
+	*o++ = ':';
+	*o++ = ' ';
+	if (n == 16) {
+		for (i = 0; i < 16; i += 2, o += 5) {
+			memcpy(o, dump_pair[p[i]], 2);
+			memcpy(o + 2, dump_pair[p[i + 1]], 2);
+			o[4] = ' ';
+		}
+		*o++ = ' ';
+		dump_text8(o, p);
+		dump_text8(o + 8, p + 8);
+		o[16] = '\n';
+		return (o + 17);
+	}
 	for (i = 0; i < 16; i++) {
 		if (i < n)
-			fprintf(fp, "%02x", p[i]);
+			memcpy(o, dump_pair[p[i]], 2);
 		else
-			fputs("  ", fp);
+			memset(o, ' ', 2);
+		o += 2;
 		if (i % 2 == 1)
-			fputc(' ', fp);
+			*o++ = ' ';
 	}
-	fputc(' ', fp);
-	for (i = 0; i < n; i++)
-		fputc(dump_printable(p[i]) ? p[i] : '.', fp);
-	fputc('\n', fp);
+	*o++ = ' ';
+	o = dump_text_part(o, p, n);
+	*o++ = '\n';
+	return (o);
 }
 
 /* One hexdump -C line: "%08x  ", 2 groups of 8 bytes, "|text|". */
-static void
-dump_hex_line(FILE *fp, uint64_t addr, const unsigned char *p, size_t n)
+static char *
+dump_hex_line(char *o, uint64_t addr, const unsigned char *p, size_t n)
 {
 	size_t	i;
 
-	fprintf(fp, "%08" PRIx64 "  ", addr);
+	o = dump_addr(o, addr);
+	*o++ = ' ';
+	*o++ = ' ';
 	for (i = 0; i < 16; i++) {
 		if (i < n)
-			fprintf(fp, "%02x ", p[i]);
+			memcpy(o, dump_pair[p[i]], 2);
 		else
-			fputs("   ", fp);
+			memset(o, ' ', 2);
+		o[2] = ' ';
+		o += 3;
 		if (i == 7)
-			fputc(' ', fp);
+			*o++ = ' ';
 	}
-	fputs(" |", fp);
-	for (i = 0; i < n; i++)
-		fputc(dump_printable(p[i]) ? p[i] : '.', fp);
-	fputs("|\n", fp);
+	*o++ = ' ';
+	*o++ = '|';
+	if (n == 16) {
+		dump_text8(o, p);
+		dump_text8(o + 8, p + 8);
+		o += 16;
+	} else
+		o = dump_text_part(o, p, n);
+	*o++ = '|';
+	*o++ = '\n';
+	return (o);
 }
 
 /* hexdump -C prints a run of full lines equal to the last one as "*". */
-static void
-dump_canonical(struct dump_state *st, uint64_t addr, const unsigned char *p,
-    size_t n)
+static char *
+dump_canonical(struct dump_state *st, char *o, uint64_t addr,
+    const unsigned char *p, size_t n)
 {
 	if (n == 16 && st->have_prev && memcmp(st->prev, p, 16) == 0) {
-		if (!st->squeezing)
-			fputs("*\n", st->fp);
+		if (!st->squeezing) {
+			*o++ = '*';
+			*o++ = '\n';
+		}
 		st->squeezing = 1;
-		return;
+		return (o);
 	}
 	st->squeezing = 0;
 	st->have_prev = n == 16;
 	if (n == 16)
 		memcpy(st->prev, p, 16);
-	dump_hex_line(st->fp, addr, p, n);
+	return (dump_hex_line(o, addr, p, n));
 }
 
 static void
@@ -136,7 +216,10 @@ static void
 dump_chunk(struct dump_state *st, uint64_t addr, const unsigned char *p,
     size_t n)
 {
-	size_t	i, k;
+	/* A line is at most 16 + 63 bytes (canonical, 64-bit offset). */
+	static char	 out[DUMP_CHUNK / 16 * 80];
+	char		*o = out;
+	size_t		 i, k;
 
 	switch (st->format) {
 	case DUMP_RAW:
@@ -151,10 +234,11 @@ dump_chunk(struct dump_state *st, uint64_t addr, const unsigned char *p,
 	for (i = 0; i < n; i += 16) {
 		k = n - i < 16 ? n - i : 16;
 		if (st->format == DUMP_XXD)
-			dump_xxd_line(st->fp, addr + i, p + i, k);
+			o = dump_xxd_line(o, addr + i, p + i, k);
 		else
-			dump_canonical(st, addr + i, p + i, k);
+			o = dump_canonical(st, o, addr + i, p + i, k);
 	}
+	fwrite(out, 1, (size_t)(o - out), st->fp);
 }
 
 /* Read n bytes at off; a short read means the object shrank. */
@@ -222,6 +306,8 @@ dump_run(struct cmd_ctx *ctx, const char *object, const struct dump_src *src,
 	size_t			 n;
 
 	memset(&st, 0, sizeof st);
+	if (dump_pair[0][0] == '\0')
+		dump_tables();
 	st.fp = stdout;
 	st.format = format;
 	if (dump_begin(ctx, &st, object, off, len) == -1)

@@ -70,15 +70,15 @@ objects_reopen(int fd, int access, uint64_t dev, uint64_t ino)
 {
 	struct stat	st;
 	char		path[64];
-	int		nfd, fl, saved;
+	int		nfd, saved;
 
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 	nfd = open(path, access | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (nfd == -1)
 		return (-1);
+	/* Of the flags F_SETFL changes, only O_NONBLOCK was set above. */
 	if (fstat(nfd, &st) == -1 || st.st_dev != dev || st.st_ino != ino ||
-	    (fl = fcntl(nfd, F_GETFL)) == -1 ||
-	    fcntl(nfd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
+	    fcntl(nfd, F_SETFL, 0) == -1) {
 		saved = errno;
 		close(nfd);
 		errno = saved == 0 ? EACCES : saved;

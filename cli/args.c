@@ -3,7 +3,8 @@
  * keeps no global state (the shell runs many commands), takes short
  * options ("-p 12", "-p12", "-qx"), long ones ("--pid 12", "--pid=12",
  * unique prefixes), positionals anywhere, and "--" to end the options.
- * Every command also takes -h/--help.
+ * Every command also takes -h/--help, and the global -j/--json and
+ * -q/--quiet, so that "qshmctl list --json" means what it says.
  */
 
 #include <errno.h>
@@ -25,8 +26,12 @@ struct args {
 	int			 npos;
 };
 
-static const struct args_opt args_help = {
-	'h', "help", NULL, "show this help"
+/* The options every command takes, before its own. */
+static const struct args_opt args_common[] = {
+	{ 'h', "help", NULL, "show this help" },
+	{ 'j', "json", NULL, "print one JSON document" },
+	{ 'q', "quiet", NULL, "print only the essential value" },
+	{ 0, NULL, NULL, NULL }
 };
 
 static int
@@ -62,8 +67,10 @@ args_find_short(const struct args_template *t, int ch)
 {
 	const struct args_opt	*o;
 
-	if (ch == 'h')
-		return (&args_help);
+	for (o = args_common; o->name != NULL; o++) {
+		if (o->ch == ch)
+			return (o);
+	}
 	for (o = t->opts; o != NULL && o->name != NULL; o++) {
 		if (o->ch == ch)
 			return (o);
@@ -75,20 +82,19 @@ static const struct args_opt *
 args_find_long(const struct args_template *t, const char *name, size_t len,
     char **cause)
 {
-	const struct args_opt	*o, *found = NULL;
-	int			 n = 0;
+	const struct args_opt	*sets[2] = { args_common, t->opts }, *o;
+	const struct args_opt	*found = NULL;
+	int			 n = 0, k;
 
-	if (len > 0 && strncmp("help", name, len) == 0 && len <= 4) {
-		found = &args_help;
-		n++;
-	}
-	for (o = t->opts; o != NULL && o->name != NULL; o++) {
-		if (strncmp(o->name, name, len) != 0)
-			continue;
-		if (strlen(o->name) == len)
-			return (o);
-		found = o;
-		n++;
+	for (k = 0; k < 2; k++) {
+		for (o = sets[k]; o != NULL && o->name != NULL; o++) {
+			if (strncmp(o->name, name, len) != 0)
+				continue;
+			if (strlen(o->name) == len)
+				return (o);
+			found = o;
+			n++;
+		}
 	}
 	if (n == 1)
 		return (found);

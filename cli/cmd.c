@@ -179,6 +179,9 @@ cmd_print_help(const struct cmd_entry *ce, FILE *fp)
 			    o->arg ? " " : "", o->arg ? o->arg : "");
 		fprintf(fp, "  %-30s %s\n", left, o->help);
 	}
+	fprintf(fp, "  %-30s %s\n", "-j, --json", "print one JSON document");
+	fprintf(fp, "  %-30s %s\n", "-q, --quiet",
+	    "print only the essential value");
 	fprintf(fp, "  %-30s %s\n", "-h, --help", "show this help");
 }
 
@@ -211,6 +214,23 @@ cmd_lookup(struct cmd_ctx *ctx, const char *name,
 	return (CMD_RET_USAGE);
 }
 
+/* Run a parsed command, with -j and -q given after its name applied. */
+static enum cmd_ret
+cmd_run_exec(struct cmd_ctx *ctx, const struct cmd_entry *ce,
+    struct args *args)
+{
+	int		json = ctx->json, quiet = ctx->quiet;
+	enum cmd_ret	ret;
+
+	ctx->json |= args_has(args, 'j');
+	ctx->quiet |= args_has(args, 'q');
+	out_set_mode(ctx->out, ctx->json, ctx->quiet);
+	ret = ce->exec(ctx, args);
+	ctx->json = json;	/* the shell's next command starts afresh */
+	ctx->quiet = quiet;
+	return (ret);
+}
+
 /* Parse and run one command, argv[0] naming it; main() and the shell. */
 enum cmd_ret
 cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
@@ -238,7 +258,7 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 		out_raw(ctx->out);
 		ret = CMD_RET_OK;
 	} else
-		ret = ce->exec(ctx, args);
+		ret = cmd_run_exec(ctx, ce, args);
 	args_free(args);
 	return (ret);
 }

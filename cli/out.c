@@ -607,6 +607,14 @@ out_stream_end(struct out *out, FILE *fp)
 	return (fputs("\"}\n", fp) == EOF ? -1 : 0);
 }
 
+/* Switch to JSON or quiet output (options given after the command). */
+void
+out_set_mode(struct out *out, int json, int quiet)
+{
+	out->json = json;
+	out->quiet = quiet;
+}
+
 /* Name the command the JSON document reports on. */
 void
 out_set_command(struct out *out, const char *command)

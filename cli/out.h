@@ -30,6 +30,7 @@ void		 out_set_bytes(struct out *, int);
 void		 out_set_headings(struct out *, int);
 void		 out_set_primary(struct out *, const char *);
 void		 out_set_command(struct out *, const char *);
+void		 out_set_mode(struct out *, int, int);
 const char	*out_get_primary(struct out *);
 int		 out_table(struct out *, const char *,
 		     const struct out_col *, const char *, char **);

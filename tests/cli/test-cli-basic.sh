@@ -135,4 +135,12 @@ rc 0 "-s to the private broker works" \
     "$Q" --socket "$QSHM_SOCKET" -q create --anon
 grepq "... and parks @N" "$tmp/out" '^@[0-9]'
 
+# -j and -q work after the command too, and only for that command.
+rc 0 "list handles --json" "$Q" list handles --json
+jqt "... is the JSON document" '.schema == 1 and (.handles | type) == "array"'
+rc 0 "create --anon -q" "$Q" create --anon --size 4K -q
+grepq "... prints only @N" "$tmp/out" '^@[0-9][0-9]*$'
+rc 1 "unlink --json of a missing object" "$Q" unlink "$o-none" --json
+jqt "... reports the error as JSON" '.error.errno == 2'
+
 finish

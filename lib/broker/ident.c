@@ -64,6 +64,13 @@ ident_pidfd_open(pid_t pid)
 	return (fd < 0 ? -1 : (int)fd);
 }
 
+/* Whether processes are held by pidfds (else by /proc/PID directories). */
+bool
+ident_has_pidfd(void)
+{
+	return (!ident_no_pidfd);
+}
+
 /* Whether identity keys are pidfs inode numbers. */
 bool
 ident_pidfs(void)

@@ -25,6 +25,8 @@ struct ident_creds {
 
 /* Find out once whether pidfds live on pidfs; returns errno. */
 int	ident_init(void);
+/* Whether processes are held by pidfds (else by /proc/PID directories). */
+bool	ident_has_pidfd(void);
 /* Whether identity keys are pidfs inode numbers. */
 bool	ident_pidfs(void);
 /* pidfd_open(pid); -1 and errno on failure. */

@@ -174,11 +174,17 @@ procs_unlink(struct proc *p, struct handle *h)
 	procs_maybe_unwatch(p);
 }
 
-/* Nothing left to reclaim or revoke: stop spending an fd on watching. */
+/*
+ * Nothing left to reclaim or revoke: stop spending an fd on watching,
+ * unless the process is connected (and likely to be granted more soon;
+ * the cap on connections bounds the pidfds kept for that).  A /proc
+ * directory costs the sweeper a read every round: never kept for that.
+ */
 void
 procs_maybe_unwatch(struct proc *p)
 {
-	if (p->nrecv == 0 && p->nrevoke == 0)
+	if (p->nrecv == 0 && p->nrevoke == 0 &&
+	    (p->conns == 0 || !ident_has_pidfd()))
 		procs_unwatch(p);
 }
 

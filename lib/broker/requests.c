@@ -128,6 +128,15 @@ requests_grant_recipient(struct grant *g)
 
 	if (pid <= 0)
 		return (ESRCH);
+	/* A watched live process needs no new pidfd (procs_live()). */
+	if ((g->recipient = procs_live(pid)) != NULL) {
+		procs_ref(g->recipient);
+		if ((error = ident_creds(g->recipient->ev.fd, pid,
+		    &g->creds)) != 0)
+			return (requests_pidfd_errno(error));
+		g->have_creds = true;
+		return (0);
+	}
 	if ((g->pidfd = ident_pidfd_open(pid)) == -1)
 		return (requests_pidfd_errno(errno));
 	if (!ident_alive(g->pidfd))
@@ -191,7 +200,8 @@ requests_grant_make(struct grant *g)
 
 	if ((error = handles_create(&g->tmpl, &g->h)) != 0)
 		return (error);
-	error = procs_watch(g->recipient, g->pidfd);
+	/* No pidfd of its own: the recipient is watched already. */
+	error = g->pidfd == -1 ? 0 : procs_watch(g->recipient, g->pidfd);
 	g->pidfd = -1;
 	if (error != 0) {
 		handles_destroy(g->h);

@@ -118,6 +118,28 @@ requests_pidfd_errno(int error)
 	return (ESRCH);
 }
 
+/*
+ * The recipient's credentials now.  Its supplementary groups matter only
+ * when the grant withholds a right the inode's group bits give (policy.c):
+ * only then are they read (from /proc/PID/status).
+ */
+static int
+requests_grant_creds(struct grant *g, int pidfd)
+{
+	int	access = (int)g->req->access;
+	mode_t	group = access == O_RDONLY ? S_IWGRP : S_IRGRP;
+	int	error;
+
+	if (access != O_RDWR && (g->st.st_mode & group))
+		error = ident_creds(pidfd, g->req->pid, &g->creds);
+	else
+		error = ident_creds_ids(pidfd, g->req->pid, &g->creds);
+	if (error != 0)
+		return (requests_pidfd_errno(error));
+	g->have_creds = true;
+	return (0);
+}
+
 /* Pin the recipient: pidfd, identity key, credentials, record. */
 static int
 requests_grant_recipient(struct grant *g)
@@ -131,11 +153,7 @@ requests_grant_recipient(struct grant *g)
 	/* A watched live process needs no new pidfd (procs_live()). */
 	if ((g->recipient = procs_live(pid)) != NULL) {
 		procs_ref(g->recipient);
-		if ((error = ident_creds(g->recipient->ev.fd, pid,
-		    &g->creds)) != 0)
-			return (requests_pidfd_errno(error));
-		g->have_creds = true;
-		return (0);
+		return (requests_grant_creds(g, g->recipient->ev.fd));
 	}
 	if ((g->pidfd = ident_pidfd_open(pid)) == -1)
 		return (requests_pidfd_errno(errno));
@@ -143,9 +161,8 @@ requests_grant_recipient(struct grant *g)
 		return (ESRCH);
 	if ((error = ident_key(g->pidfd, pid, &key)) != 0)
 		return (requests_pidfd_errno(error));
-	if ((error = ident_creds(g->pidfd, pid, &g->creds)) != 0)
-		return (requests_pidfd_errno(error));
-	g->have_creds = true;
+	if ((error = requests_grant_creds(g, g->pidfd)) != 0)
+		return (error);
 	g->recipient = procs_get(key, pid, g->creds.uid[1], g->creds.gid[1]);
 	if (g->recipient == NULL)
 		return (ENOMEM);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "broker-int.h"
+#include "audit.h"
 #include "htab.h"
 #include "objects.h"
 
@@ -106,6 +107,15 @@ objects_refresh_path(struct object *o)
 		return;
 	free(o->path);
 	o->path = p;
+}
+
+/* The path /proc/self/fd shows for o, read at the first ask; or NULL. */
+const char *
+objects_path(struct object *o)
+{
+	if (o->path == NULL)
+		objects_refresh_path(o);
+	return (o->path);
 }
 
 /* A held fd with at least read access (for fstat and seals), or -1. */
@@ -240,7 +250,8 @@ objects_get(int fd, const struct stat *st, int access, struct object **out)
 			objects_free(o);
 		return (error);
 	}
-	if (fresh)
+	/* Listings read it when they need it; audit records want it now. */
+	if (fresh && audit_enabled())
 		objects_refresh_path(o);
 	o->refs++;
 	*out = o;

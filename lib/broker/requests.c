@@ -178,7 +178,8 @@ requests_grant_policy(struct grant *g)
 	unsigned			 enf, why;
 	int				 seals;
 
-	if ((seals = fcntl(g->fd, F_GET_SEALS)) == -1)
+	/* Seals only matter to a grant that withholds write (policy.c). */
+	if (r->access != O_RDONLY || (seals = fcntl(g->fd, F_GET_SEALS)) == -1)
 		seals = 0;
 	memset(&pg, 0, sizeof pg);
 	pg.access = (int)r->access;

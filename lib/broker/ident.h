@@ -25,6 +25,8 @@ struct ident_creds {
 
 /* Find out once whether pidfds live on pidfs; returns errno. */
 int	ident_init(void);
+/* Whether processes are held by pidfds (else by /proc/PID directories). */
+bool	ident_has_pidfd(void);
 /* Whether identity keys are pidfs inode numbers. */
 bool	ident_pidfs(void);
 /* pidfd_open(pid); -1 and errno on failure. */
@@ -35,6 +37,8 @@ bool	ident_alive(int pidfd);
 int	ident_key(int pidfd, pid_t pid, uint64_t *key);
 /* Read pid's credentials while pidfd shows it alive; returns errno. */
 int	ident_creds(int pidfd, pid_t pid, struct ident_creds *);
+/* pid's ids without its groups, from the pidfd if it can; errno. */
+int	ident_creds_ids(int pidfd, pid_t pid, struct ident_creds *);
 /* Parse the text of /proc/PID/status into creds; returns errno. */
 int	ident_parse_status(const char *text, struct ident_creds *);
 /* Free what ident_creds() allocated. */

@@ -28,7 +28,7 @@ struct object {
 	uid_t		 park_uid;
 	int		 park_access;
 	unsigned	 mark;		/* listing generation */
-	char		*path;		/* as /proc/self/fd shows it */
+	char		*path;		/* as /proc/self/fd shows it; objects_path() */
 	uint32_t	 ctl_flags;	/* SHMCTL_* set through shm_ctl() */
 	struct proc	*creator;	/* first to shm_ctl() it, while alive */
 };
@@ -54,6 +54,8 @@ void		 objects_unref(struct object *);
  * Returns the fd, or -1 and errno.
  */
 int		 objects_open(struct object *, int access, int shared);
+/* The path /proc/self/fd shows for o, read at the first ask; or NULL. */
+const char	*objects_path(struct object *);
 /* A held fd with at least read access (for fstat and seals), or -1. */
 int		 objects_any_fd(const struct object *);
 /* Park o for uid with mode access; returns errno. */

@@ -71,13 +71,23 @@ peers_identify(struct peer *p, int fd)
 		return (EPROTO);
 	if ((pidfd = peers_pidfd(fd, uc.pid)) == -1)
 		return (ESRCH);
-	error = ident_key(pidfd, uc.pid, &key);
-	close(pidfd);
-	if (error != 0)
+	if ((error = ident_key(pidfd, uc.pid, &key)) != 0) {
+		close(pidfd);
 		return (error);
-	if ((p->proc = procs_get(key, uc.pid, uc.uid, uc.gid)) == NULL)
+	}
+	if ((p->proc = procs_get(key, uc.pid, uc.uid, uc.gid)) == NULL) {
+		close(pidfd);
 		return (ENOMEM);
+	}
 	p->proc->conns++;
+	/*
+	 * Watched while connected: a grant to it then needs no pidfd of its
+	 * own (procs_live()).  Not a failure if it cannot be: grants open one.
+	 */
+	if (ident_has_pidfd())
+		(void)procs_watch(p->proc, pidfd);
+	else
+		close(pidfd);
 	p->pid = uc.pid;
 	p->uid = uc.uid;
 	p->gid = uc.gid;
@@ -129,6 +139,7 @@ peers_close(struct peer *p)
 		p->next->prev = p->prev;
 	peers_n--;
 	p->proc->conns--;
+	procs_maybe_unwatch(p->proc);
 	procs_unref(p->proc);
 	free(p);
 }

@@ -25,6 +25,7 @@
 #define PROCS_SWEEP_MS	100
 
 static struct htab		procs_table;
+static struct htab		procs_by_pid;	/* watched records */
 static struct loop_timer	procs_sweeper = { { -1, NULL, NULL },
 				    NULL, NULL };
 static bool			procs_sweep_armed;
@@ -37,6 +38,7 @@ void
 procs_init(void)
 {
 	htab_init(&procs_table, offsetof(struct proc, key));
+	htab_init(&procs_by_pid, offsetof(struct proc, wpid));
 }
 
 /* The record for key, or NULL. */
@@ -67,6 +69,7 @@ procs_get(uint64_t key, pid_t pid, uid_t uid, gid_t gid)
 		return (NULL);
 	p->key = key;
 	p->pid = pid;
+	p->wpid = (uint64_t)pid;
 	p->uid = uid;
 	p->gid = gid;
 	p->refs = 1;
@@ -89,11 +92,45 @@ procs_ref(struct proc *p)
 	p->refs++;
 }
 
+/*
+ * The watched record of pid if that process is alive, or NULL.  Its pidfd
+ * (or /proc directory) is bound to one process, and a pid is not reused
+ * while its process or zombie exists: if the fd shows the process alive,
+ * pid still names it, and its identity key is the record's.
+ */
+struct proc *
+procs_live(pid_t pid)
+{
+	struct proc	*p;
+
+	if (pid <= 0 || (p = htab_lookup(&procs_by_pid, (uint64_t)pid)) == NULL)
+		return (NULL);
+	if (p->ev.fd == -1 || !ident_alive(p->ev.fd))
+		return (NULL);
+	return (p);
+}
+
+/* Index a newly watched record by pid (the newest wins: older are dead). */
+static void
+procs_index(struct proc *p)
+{
+	struct proc	*old = htab_lookup(&procs_by_pid, p->wpid);
+
+	if (old == p)
+		return;
+	if (old != NULL)
+		htab_remove(&procs_by_pid, old->wpid);
+	/* Without memory there is just no shortcut: procs_live() says NULL. */
+	(void)htab_insert(&procs_by_pid, p);
+}
+
 static void
 procs_unwatch(struct proc *p)
 {
 	if (p->ev.fd == -1)
 		return;
+	if (htab_lookup(&procs_by_pid, p->wpid) == p)
+		htab_remove(&procs_by_pid, p->wpid);
 	loop_del(&p->ev);
 	close(p->ev.fd);
 	p->ev.fd = -1;
@@ -143,7 +180,8 @@ procs_watch(struct proc *p, int pidfd)
 	if (error != 0) {
 		close(pidfd);
 		p->ev.fd = -1;
-	}
+	} else
+		procs_index(p);
 	return (error);
 }
 
@@ -174,11 +212,17 @@ procs_unlink(struct proc *p, struct handle *h)
 	procs_maybe_unwatch(p);
 }
 
-/* Nothing left to reclaim or revoke: stop spending an fd on watching. */
+/*
+ * Nothing left to reclaim or revoke: stop spending an fd on watching,
+ * unless the process is connected (and likely to be granted more soon;
+ * the cap on connections bounds the pidfds kept for that).  A /proc
+ * directory costs the sweeper a read every round: never kept for that.
+ */
 void
 procs_maybe_unwatch(struct proc *p)
 {
-	if (p->nrecv == 0 && p->nrevoke == 0)
+	if (p->nrecv == 0 && p->nrevoke == 0 &&
+	    (p->conns == 0 || !ident_has_pidfd()))
 		procs_unwatch(p);
 }
 
@@ -253,4 +297,5 @@ procs_free_all(void)
 		free(p);
 	}
 	htab_free(&procs_table);
+	htab_free(&procs_by_pid);
 }

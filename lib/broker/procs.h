@@ -35,6 +35,7 @@ struct proc {
 	struct rgrant	*rgrants;	/* its grants of revocable objects */
 	uint64_t	 nrevoke;	/* those, and objects it is creator of */
 	struct peer	*watcher;	/* its watcher connection, or NULL */
+	uint64_t	 wpid;		/* pid: key of the watched-by-pid table */
 };
 
 /* Prepare the table. */
@@ -55,6 +56,8 @@ void		 procs_link(struct proc *, struct handle *);
 void		 procs_unlink(struct proc *, struct handle *);
 /* Stop watching p's pidfd once nothing needs its exit noticed. */
 void		 procs_maybe_unwatch(struct proc *);
+/* The watched record of pid if that process is alive, or NULL. */
+struct proc	*procs_live(pid_t);
 /* How many records exist. */
 uint64_t	 procs_count(void);
 

@@ -118,6 +118,28 @@ requests_pidfd_errno(int error)
 	return (ESRCH);
 }
 
+/*
+ * The recipient's credentials now.  Its supplementary groups matter only
+ * when the grant withholds a right the inode's group bits give (policy.c):
+ * only then are they read (from /proc/PID/status).
+ */
+static int
+requests_grant_creds(struct grant *g, int pidfd)
+{
+	int	access = (int)g->req->access;
+	mode_t	group = access == O_RDONLY ? S_IWGRP : S_IRGRP;
+	int	error;
+
+	if (access != O_RDWR && (g->st.st_mode & group))
+		error = ident_creds(pidfd, g->req->pid, &g->creds);
+	else
+		error = ident_creds_ids(pidfd, g->req->pid, &g->creds);
+	if (error != 0)
+		return (requests_pidfd_errno(error));
+	g->have_creds = true;
+	return (0);
+}
+
 /* Pin the recipient: pidfd, identity key, credentials, record. */
 static int
 requests_grant_recipient(struct grant *g)
@@ -128,15 +150,19 @@ requests_grant_recipient(struct grant *g)
 
 	if (pid <= 0)
 		return (ESRCH);
+	/* A watched live process needs no new pidfd (procs_live()). */
+	if ((g->recipient = procs_live(pid)) != NULL) {
+		procs_ref(g->recipient);
+		return (requests_grant_creds(g, g->recipient->ev.fd));
+	}
 	if ((g->pidfd = ident_pidfd_open(pid)) == -1)
 		return (requests_pidfd_errno(errno));
 	if (!ident_alive(g->pidfd))
 		return (ESRCH);
 	if ((error = ident_key(g->pidfd, pid, &key)) != 0)
 		return (requests_pidfd_errno(error));
-	if ((error = ident_creds(g->pidfd, pid, &g->creds)) != 0)
-		return (requests_pidfd_errno(error));
-	g->have_creds = true;
+	if ((error = requests_grant_creds(g, g->pidfd)) != 0)
+		return (error);
 	g->recipient = procs_get(key, pid, g->creds.uid[1], g->creds.gid[1]);
 	if (g->recipient == NULL)
 		return (ENOMEM);
@@ -152,7 +178,8 @@ requests_grant_policy(struct grant *g)
 	unsigned			 enf, why;
 	int				 seals;
 
-	if ((seals = fcntl(g->fd, F_GET_SEALS)) == -1)
+	/* Seals only matter to a grant that withholds write (policy.c). */
+	if (r->access != O_RDONLY || (seals = fcntl(g->fd, F_GET_SEALS)) == -1)
 		seals = 0;
 	memset(&pg, 0, sizeof pg);
 	pg.access = (int)r->access;
@@ -191,7 +218,8 @@ requests_grant_make(struct grant *g)
 
 	if ((error = handles_create(&g->tmpl, &g->h)) != 0)
 		return (error);
-	error = procs_watch(g->recipient, g->pidfd);
+	/* No pidfd of its own: the recipient is watched already. */
+	error = g->pidfd == -1 ? 0 : procs_watch(g->recipient, g->pidfd);
 	g->pidfd = -1;
 	if (error != 0) {
 		handles_destroy(g->h);

@@ -308,6 +308,70 @@ test_supplementary_group(void **state)
 	te_run(NULL, te_body_supplementary);
 }
 
+/* A recipient that connects as root, then becomes nobody in group 4242. */
+static int
+te_turncoat(int up, int down)
+{
+	struct qshm_stats	st;
+	gid_t			groups[1] = { 4242 };
+	uint64_t		x;
+
+	if (qshm_stats(&st) == -1 || qt_send_u64(up, 1) == -1 ||
+	    qt_recv_u64(down, &x) == -1 ||
+	    qt_become(QT_NOBODY, QT_NOBODY, 1, groups, false) == -1 ||
+	    qt_send_u64(up, 2) == -1 || qt_recv_u64(down, &x) == -1)
+		return (1);
+	return (0);
+}
+
+static int
+te_body_creds_now(void *arg)
+{
+	int		fd, down[2], up[2];
+	uint64_t	x;
+	pid_t		pid;
+
+	(void)arg;
+	QT_CHECK((fd = qt_memfd(qt_page(), 'A')) >= 0);
+	QT_CHECK_OK(fchown(fd, 0, 4242));
+	QT_CHECK_OK(fchmod(fd, 0640));
+	QT_CHECK_OK(pipe2(down, O_CLOEXEC));
+	QT_CHECK_OK(pipe2(up, O_CLOEXEC));
+	fflush(NULL);
+	pid = fork();
+	QT_CHECK(pid != -1);
+	if (pid == 0)
+		_exit(te_turncoat(up[1], down[0]));
+	/* Connected (so the broker watches it) and still root. */
+	QT_CHECK_OK(qt_recv_u64(up[0], &x));
+	TE_EXPECT(fd, pid, O_RDONLY, 0, 0, 0, QSHM_ENF_ADVISORY,
+	    QSHM_WHY_ROOT);
+	QT_CHECK_OK(qt_send_u64(down[1], 1));
+	QT_CHECK_OK(qt_recv_u64(up[0], &x));
+	/* The same process, with the same connection: its ids now count. */
+	TE_EXPECT(fd, pid, O_RDONLY, 0, 0, 0, QSHM_ENF_KERNEL,
+	    QSHM_WHY_MODE);
+	QT_CHECK_OK(fchmod(fd, 0660));
+	TE_EXPECT(fd, pid, O_RDONLY, 0, 0, 0, QSHM_ENF_ADVISORY,
+	    QSHM_WHY_MODE_ALLOWS);
+	QT_CHECK_OK(qt_send_u64(down[1], 1));
+	QT_CHECK_EQ(qt_wait(pid), 0);
+	close(fd);
+	return (0);
+}
+
+/* Credentials are read at each grant, not when the recipient connected. */
+static void
+test_creds_at_grant(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("needs root (to change a process's uid)\n");
+		skip();
+	}
+	te_run(NULL, te_body_creds_now);
+}
+
 static int
 te_body_kernel_really(void *arg)
 {
@@ -430,6 +494,7 @@ main(void)
 		cmocka_unit_test(test_same_uid_unprivileged),
 		cmocka_unit_test(test_other_uid),
 		cmocka_unit_test(test_supplementary_group),
+		cmocka_unit_test(test_creds_at_grant),
 		cmocka_unit_test(test_kernel_enforced_open),
 		cmocka_unit_test(test_require_enforced),
 		cmocka_unit_test(test_reason_names),

@@ -500,6 +500,16 @@ qt_drop_caps(void)
 	return ((int)syscall(SYS_capset, &hdr, data));
 }
 
+/* "/base-PID", in a buffer the next call reuses. */
+const char *
+qt_shm_name(const char *base)
+{
+	static char	name[128];
+
+	snprintf(name, sizeof name, "/%s-%ld", base, (long)getpid());
+	return (name);
+}
+
 int
 qt_memfd(size_t size, unsigned char base)
 {

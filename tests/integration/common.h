@@ -167,6 +167,8 @@ int	qt_peer_grant(struct qt_peer *, int fd, pid_t pid, int flags,
 
 /* A memfd of size bytes, page i filled with byte base + i. */
 int	qt_memfd(size_t size, unsigned char base);
+/* "/base-PID": a POSIX name no concurrent run of the suites shares. */
+const char *qt_shm_name(const char *base);
 /* Reopen fd through /proc/self/fd with flags (O_CLOEXEC added). */
 int	qt_reopen(int fd, int flags);
 /* The page size. */

@@ -102,8 +102,8 @@ tf_body_kill9(void *arg)
 	/* Autostarted brokers become our children, to be reaped. */
 	QT_CHECK_OK(prctl(PR_SET_CHILD_SUBREAPER, 1L, 0L, 0L, 0L));
 	/* A named object with data, and a broker that knows it. */
-	shm_unlink("/qshm-faults");
-	QT_CHECK((fd = shm_open("/qshm-faults", O_RDWR | O_CREAT | O_EXCL,
+	shm_unlink(qt_shm_name("qshm-faults"));
+	QT_CHECK((fd = shm_open(qt_shm_name("qshm-faults"), O_RDWR | O_CREAT | O_EXCL,
 	    0600)) >= 0);
 	QT_CHECK_OK(ftruncate(fd, (off_t)qt_page()));
 	QT_CHECK_OK(pwrite(fd, "intact", 6, 100));
@@ -146,13 +146,13 @@ tf_body_kill9(void *arg)
 	QT_CHECK((pid_t)st2.pid != (pid_t)st.pid);
 	/* The named object and its data are as they were. */
 	close(fd);
-	QT_CHECK((fd = shm_open("/qshm-faults", O_RDONLY, 0)) >= 0);
+	QT_CHECK((fd = shm_open(qt_shm_name("qshm-faults"), O_RDONLY, 0)) >= 0);
 	p = mmap(NULL, qt_page(), PROT_READ, MAP_SHARED, fd, 0);
 	QT_CHECK(p != MAP_FAILED);
 	QT_CHECK(memcmp(p + 100, "intact", 6) == 0);
 	munmap(p, qt_page());
 	close(fd);
-	shm_unlink("/qshm-faults");
+	shm_unlink(qt_shm_name("qshm-faults"));
 	/* SIGTERM drains: exit 0, socket and lock gone; then a new one. */
 	QT_CHECK_OK(kill((pid_t)st2.pid, SIGTERM));
 	QT_CHECK_EQ(qt_wait((pid_t)st2.pid), 0);

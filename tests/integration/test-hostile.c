@@ -1202,7 +1202,7 @@ th_body_uid_isolated(void *arg)
 	int		fd;
 
 	(void)arg;
-	QT_CHECK((fd = th_shm("/qshm-hostile-iso", 0644)) >= 0);
+	QT_CHECK((fd = th_shm(qt_shm_name("qshm-hostile-iso"), 0644)) >= 0);
 	QT_CHECK_OK(qt_peer_start(&root));
 	QT_CHECK_OK(qt_peer_start_as(&nob, QT_NOBODY, QT_NOBODY, true));
 	QT_CHECK_EQ(qt_peer_call(&nob, &(struct qt_req){ .op = QT_OP_STATS },
@@ -1240,7 +1240,7 @@ th_body_uid_isolated(void *arg)
 	QT_CHECK_EQ(rep.reopen_err, EACCES);
 	QT_CHECK_EQ(qt_peer_stop(&root), 0);
 	QT_CHECK_EQ(qt_peer_stop(&nob), 0);
-	shm_unlink("/qshm-hostile-iso");
+	shm_unlink(qt_shm_name("qshm-hostile-iso"));
 	close(fd);
 	return (0);
 }
@@ -1265,7 +1265,7 @@ th_body_guess_uid(void *arg)
 	int		fd, i, o, err, esrch, eagain;
 
 	(void)arg;
-	QT_CHECK((fd = th_shm("/qshm-hostile-guess", 0644)) >= 0);
+	QT_CHECK((fd = th_shm(qt_shm_name("qshm-hostile-guess"), 0644)) >= 0);
 	QT_CHECK_OK(qt_peer_start_as(&nob, QT_NOBODY, QT_NOBODY, true));
 	/* "No such handle" until the guard trips, then "try again". */
 	for (i = 0, esrch = eagain = 0; i < 1100; i++) {
@@ -1285,7 +1285,7 @@ th_body_guess_uid(void *arg)
 	QT_CHECK((o = shm_open_handle(h, O_RDONLY)) >= 0);
 	close(o);
 	QT_CHECK_EQ(qt_peer_stop(&nob), 0);
-	shm_unlink("/qshm-hostile-guess");
+	shm_unlink(qt_shm_name("qshm-hostile-guess"));
 	close(fd);
 	return (0);
 }

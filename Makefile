@@ -60,7 +60,7 @@ MAN3_ALIASES	:= shm_create_subrange_handle:shm_create_handle \
 DEPS_PKGS	:= libcmocka-dev libedit-dev libjansson-dev pkg-config jq \
 		   xxd bsdextrautils mandoc
 
-all: $(B)/qshmctl $(B)/libqshm.a $(B)/libqshm.so $(B)/qshm.pc
+all: $(B)/qshmctl $(B)/libqshm.a $(B)/libqshm.so $(B)/qshm.pc $(SD_UNITS)
 
 $(B)/obj/%.o: %.c $(wildcard lib/*.h lib/broker/*.h cli/*.h) | deps-quiet
 	@mkdir -p $(dir $@)
@@ -100,6 +100,23 @@ $(B)/tests/demo/%: tests/demo/%.c $(B)/libqshm.a
 	$(CC) $(CFLAGS) $(QCFLAGS) -o $@ $< $(B)/libqshm.a -lpthread \
 	    $(QLDFLAGS)
 
+# The system broker's systemd units (lib/broker/systemd), installed
+# under $(SYSTEMDUNITDIR); qshm.service names the installed qshmctl.
+SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
+SD_UNITS	:= $(B)/systemd/qshm.socket $(B)/systemd/qshm.service
+
+$(B)/systemd/qshm.socket: lib/broker/systemd/qshm.socket
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(B)/systemd/qshm.service: lib/broker/systemd/qshm.service.in Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@BINDIR@|$(BINDIR)|g' $< > $@
+
+install-systemd: $(SD_UNITS)
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0644 $(SD_UNITS) $(DESTDIR)$(SYSTEMDUNITDIR)/
+
 demo: deps all $(DEMO_BINS)
 	@sh tests/demo/demo.sh $(B)
 
@@ -107,7 +124,7 @@ check: deps all $(UNIT_BINS) $(INTEG_BINS) $(DEMO_BINS)
 	@sh tests/run.sh $(B) $(UNIT_BINS) $(INTEG_BINS) \
 	    $(wildcard tests/cli/test-*.sh)
 
-install: all
+install: all install-systemd
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
 	    $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
 	install -m 0755 $(B)/qshmctl $(DESTDIR)$(BINDIR)/qshmctl
@@ -155,4 +172,4 @@ deps-quiet:
 clean:
 	rm -rf $(B)
 
-.PHONY: all demo check install deps deps-quiet clean
+.PHONY: all demo check install install-systemd deps deps-quiet clean

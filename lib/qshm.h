@@ -193,7 +193,14 @@ struct qshm_stats {
 	uint64_t	max_handles;	/* global cap */
 	uint64_t	max_handles_per_uid;
 	uint64_t	max_connections;
-	uint64_t	reserved[8];
+	uint64_t	restarts;	/* re-executions in place (SIGHUP) */
+	uint64_t	denied_unknown;	/* denials: ESRCH */
+	uint64_t	denied_access;	/* EACCES, EPERM */
+	uint64_t	denied_limit;	/* EAGAIN, ENOSPC */
+	uint64_t	denied_invalid;	/* EINVAL, EBADF */
+	uint64_t	denied_other;	/* anything else (ENOMEM...) */
+	uint64_t	max_objects;
+	uint64_t	reserved[1];
 };
 
 /* Read and set pid's handle limit (0: the caller), as prlimit() does. */

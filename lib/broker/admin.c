@@ -322,6 +322,7 @@ admin_stats(struct peer *p, struct proto_msg *m)
 	s->max_handles = broker_cfg->max_handles;
 	s->max_handles_per_uid = broker_cfg->max_handles_per_uid;
 	s->max_connections = broker_cfg->max_connections;
+	s->max_objects = broker_cfg->max_objects;
 	return (peers_reply(p, m, &r, sizeof r, -1));
 }
 

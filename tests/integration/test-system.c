@@ -540,6 +540,8 @@ test_stats_move(void **state)
 {
 	struct qt_broker	 b;
 	struct qshm_stats	 s0, s1;
+	struct qshm_uid_info	*u;
+	size_t			 nu;
 	shm_handle_t		 h1, h2, h3;
 	void			*p;
 	int			 fd, ofd;
@@ -551,6 +553,15 @@ test_stats_move(void **state)
 	assert_ok(shm_create_handle(fd, getpid(), O_RDONLY, &h1, 0));
 	assert_ok(shm_create_handle(fd, getpid(), O_RDONLY, &h2, 0));
 	assert_ok(shm_create_handle(fd, getpid(), O_RDONLY, &h3, 0));
+	/* Usage by uid: ours, against the per-uid cap. */
+	assert_ok(qshm_list_uids(&u, &nu));
+	assert_int_equal(nu, 1);
+	assert_int_equal(u[0].uid, geteuid());
+	assert_int_equal(u[0].handles, 3);
+	assert_int_equal(u[0].received, 3);
+	assert_int_equal(u[0].connections, 1);
+	assert_int_equal(u[0].max_handles, 65536);
+	free(u);
 	assert_ok(ofd = shm_open_handle(h1, O_RDONLY));
 	close(ofd);
 	p = mmap_handle(NULL, qt_page(), PROT_READ, MAP_SHARED, h2, 0);

@@ -21,6 +21,7 @@
 #include "path.h"
 #include "broker-int.h"
 #include "audit.h"
+#include "caps.h"
 #include "handles.h"
 #include "ident.h"
 #include "listener.h"
@@ -216,6 +217,11 @@ broker_setup(const struct broker_config *cfg, const char *path, bool restored,
 
 	broker_raise_nofile();
 	signal(SIGPIPE, SIG_IGN);
+	/* After raising the limit, which may need what is dropped here. */
+	if (cfg->system && geteuid() == 0 && (error = caps_restrict()) != 0) {
+		snprintf(err, errlen, "capabilities: %s", strerror(error));
+		return (-1);
+	}
 	broker_modules_init();
 	if ((error = ident_init()) != 0) {
 		snprintf(err, errlen, "pidfd_open: %s", strerror(error));

@@ -164,6 +164,46 @@ test_cross_uid(void **state)
 	assert_int_equal(qt_broker_stop(&b), 0);
 }
 
+/* The value of a "CapXxx:" line of /proc/PID/status. */
+static unsigned long long
+ts_caps(pid_t pid, const char *key)
+{
+	char			 path[64], line[256];
+	unsigned long long	 v = ~0ULL;
+	FILE			*f;
+
+	snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
+	assert_non_null(f = fopen(path, "r"));
+	while (fgets(line, sizeof line, f) != NULL)
+		if (strncmp(line, key, strlen(key)) == 0)
+			v = strtoull(line + strlen(key), NULL, 16);
+	fclose(f);
+	return (v);
+}
+
+/* Started as root, a system broker keeps three capabilities, for good. */
+static void
+test_system_caps(void **state)
+{
+	const unsigned long long keep = (1ULL << 1) | (1ULL << 2) |
+	    (1ULL << 5);	/* DAC_OVERRIDE, DAC_READ_SEARCH, KILL */
+	struct qt_broker	b;
+
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("skipped: needs root to drop capabilities\n");
+		skip();
+	}
+	ts_start_system(&b, NULL);
+	assert_int_equal(ts_caps(b.pid, "CapEff:") & ~keep, 0);
+	assert_int_equal(ts_caps(b.pid, "CapBnd:"), keep);
+	/* A re-exec as root cannot get the others back. */
+	ts_hup(&b, 1);
+	assert_int_equal(ts_caps(b.pid, "CapPrm:") & ~keep, 0);
+	assert_int_equal(ts_caps(b.pid, "CapBnd:"), keep);
+	assert_int_equal(qt_broker_stop(&b), 0);
+}
+
 /* One uid at its cap cannot stop another from granting. */
 static void
 test_cross_uid_cap(void **state)
@@ -235,7 +275,9 @@ ts_launcher(struct ts_launch *l, int type, bool right_pid)
 	char	num[32];
 	int	s;
 
-	if ((s = ts_bind(type, l->sock, true)) == -1 || dup2(s, 3) == -1)
+	/* On fd 3 without close-on-exec, whatever number it was born. */
+	if ((s = ts_bind(type, l->sock, true)) == -1 ||
+	    (s == 3 ? fcntl(s, F_SETFD, 0) : dup2(s, 3)) == -1)
 		_exit(126);
 	snprintf(num, sizeof num, "%ld", (long)getpid() + (right_pid ? 0 : 1));
 	setenv("LISTEN_PID", num, 1);
@@ -592,6 +634,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cross_uid),
 		cmocka_unit_test(test_cross_uid_cap),
+		cmocka_unit_test(test_system_caps),
 		cmocka_unit_test(test_socket_activation),
 		cmocka_unit_test(test_socket_activation_wrong_socket),
 		cmocka_unit_test(test_socket_activation_other_pid),

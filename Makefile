@@ -54,6 +54,7 @@ MAN3_ALIASES	:= shm_create_subrange_handle:shm_create_handle \
 		   shm_ctl_special:shm_ctl qshm_state_str:qshm_admin \
 		   $(patsubst %,%:qshm_admin,qshm_handle_limit \
 		   qshm_list_handles qshm_list_objects qshm_stats qshm_park \
+		   qshm_list_uids \
 		   qshm_open_parked qshm_unpark qshm_admin_revoke \
 		   qshm_socket_path qshm_error_detail qshm_reason_str)
 

@@ -63,13 +63,14 @@ MAN3_ALIASES	:= shm_create_subrange_handle:shm_create_handle \
 		   shm_ctl_special:shm_ctl qshm_state_str:qshm_admin \
 		   $(patsubst %,%:qshm_admin,qshm_handle_limit \
 		   qshm_list_handles qshm_list_objects qshm_stats qshm_park \
+		   qshm_list_uids \
 		   qshm_open_parked qshm_unpark qshm_admin_revoke \
 		   qshm_socket_path qshm_error_detail qshm_reason_str)
 
 DEPS_PKGS	:= libcmocka-dev libedit-dev libjansson-dev pkg-config jq \
 		   xxd bsdextrautils mandoc
 
-all: $(B)/qshmctl $(B)/libqshm.a $(B)/libqshm.so $(B)/qshm.pc
+all: $(B)/qshmctl $(B)/libqshm.a $(B)/libqshm.so $(B)/qshm.pc $(SD_UNITS)
 
 $(B)/obj/%.o: %.c $(wildcard lib/*.h lib/broker/*.h cli/*.h) | deps-quiet
 	@mkdir -p $(dir $@)
@@ -136,6 +137,23 @@ install-completions:
 	install -m 0644 completions/qshmctl.fish \
 	    $(DESTDIR)$(FISHCOMPDIR)/qshmctl.fish
 
+# The system broker's systemd units (lib/broker/systemd), installed
+# under $(SYSTEMDUNITDIR); qshm.service names the installed qshmctl.
+SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
+SD_UNITS	:= $(B)/systemd/qshm.socket $(B)/systemd/qshm.service
+
+$(B)/systemd/qshm.socket: lib/broker/systemd/qshm.socket
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(B)/systemd/qshm.service: lib/broker/systemd/qshm.service.in Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@BINDIR@|$(BINDIR)|g' $< > $@
+
+install-systemd: $(SD_UNITS)
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0644 $(SD_UNITS) $(DESTDIR)$(SYSTEMDUNITDIR)/
+
 demo: deps all $(DEMO_BINS)
 	@sh tests/demo/demo.sh $(B)
 
@@ -169,7 +187,7 @@ bench: all $(BENCH_BINS)
 
 .PHONY: bench
 
-install: all install-completions
+install: all install-completions install-systemd
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
 	    $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
 	install -m 0755 $(B)/qshmctl $(DESTDIR)$(BINDIR)/qshmctl
@@ -217,7 +235,7 @@ deps-quiet:
 clean:
 	rm -rf $(B)
 
-.PHONY: all demo check install install-completions deps deps-quiet clean
+.PHONY: all demo check install install-completions install-systemd deps deps-quiet clean
 
 # --- hardening: valgrind, fuzzing, coverage (tests/README.md) ---
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "path.h"
 #include "broker/broker.h"
 #include "cmd.h"
 
@@ -23,7 +24,8 @@ enum {
 	CMD_BROKER_MAX_OBJECTS,
 	CMD_BROKER_MAX_CONNS,
 	CMD_BROKER_REVOKE_TIMEOUT,
-	CMD_BROKER_REVOKE_ENFORCE
+	CMD_BROKER_REVOKE_ENFORCE,
+	CMD_BROKER_SYSTEM
 };
 
 static const struct args_opt cmd_broker_opts[] = {
@@ -47,6 +49,8 @@ static const struct args_opt cmd_broker_opts[] = {
 	    "how long a recipient has to answer a revoke (default 2000)" },
 	{ CMD_BROKER_REVOKE_ENFORCE, "revoke-enforce", "report|kill",
 	    "what to do when it does not (default report)" },
+	{ CMD_BROKER_SYSTEM, "system", NULL,
+	    "serve every uid at " PATH_SYSTEM_SOCKET " (socket 0666)" },
 	{ 0, NULL, NULL, NULL }
 };
 
@@ -55,7 +59,7 @@ static enum cmd_ret	cmd_broker_exec(struct cmd_ctx *, struct args *);
 const struct cmd_entry cmd_broker_entry = {
 	.name = "broker",
 	.args = { cmd_broker_opts, 0, 0 },
-	.usage = "[--socket PATH] [--daemon] [--audit FILE|-] "
+	.usage = "[--system] [--socket PATH] [--daemon] [--audit FILE|-] "
 	    "[--require-enforced] [--revoke-timeout MS] "
 	    "[--revoke-enforce report|kill] [LIMITS]",
 	.summary = "run the broker",
@@ -132,6 +136,7 @@ cmd_broker_exec(struct cmd_ctx *ctx, struct args *args)
 	bc.audit_path = args_get(args, CMD_BROKER_AUDIT);
 	bc.daemonize = args_has(args, CMD_BROKER_DAEMON) > 0;
 	bc.require_enforced = args_has(args, CMD_BROKER_ENFORCED) > 0;
+	bc.system = args_has(args, CMD_BROKER_SYSTEM) > 0;
 	if (cmd_broker_limits(ctx, args, &bc) == -1 ||
 	    cmd_broker_revoke(ctx, args, &bc) == -1)
 		return (CMD_RET_USAGE);

@@ -20,6 +20,7 @@
 
 #include "qshm.h"
 #include "cmd.h"
+#include "list-broker.h"
 #include "maps.h"
 
 enum {
@@ -47,9 +48,9 @@ static enum cmd_ret	cmd_list_exec(struct cmd_ctx *, struct args *);
 const struct cmd_entry cmd_list_entry = {
 	.name = "list",
 	.args = { cmd_list_opts, 0, 1 },
-	.usage = "[objects|handles|mappings] [-o COLUMNS] [--bytes] "
+	.usage = "[objects|handles|mappings|broker] [-o COLUMNS] [--bytes] "
 	    "[--noheadings] [--pid PID] [--uid UID] [--name PATTERN]",
-	.summary = "list objects, handles or mappings",
+	.summary = "list objects, handles, mappings or broker counters",
 	.flags = CMD_NEEDS_BROKER,
 	.exec = cmd_list_exec
 };
@@ -495,6 +496,13 @@ cmd_list_objects(struct cmd_ctx *ctx, const struct cmd_list_filter *f)
 	return (CMD_RET_OK);
 }
 
+/* The broker's counters and usage by uid (list-broker.c). */
+static enum cmd_ret
+cmd_list_broker(struct cmd_ctx *ctx, const struct cmd_list_filter *f)
+{
+	return (list_broker(ctx, f->has_uid, f->uid));
+}
+
 /*
  * The command.
  */
@@ -507,7 +515,8 @@ static const struct {
 } cmd_list_kinds[] = {
 	{ "objects", cmd_list_object_cols, cmd_list_objects },
 	{ "handles", cmd_list_handle_cols, cmd_list_handles },
-	{ "mappings", cmd_list_mapping_cols, cmd_list_mappings }
+	{ "mappings", cmd_list_mapping_cols, cmd_list_mappings },
+	{ "broker", list_broker_cols, cmd_list_broker }
 };
 
 static int
@@ -551,8 +560,8 @@ cmd_list_exec(struct cmd_ctx *ctx, struct args *args)
 	int			 k = 0;
 
 	if (what != NULL && (k = cmd_list_kind(what)) == -1)
-		return (cmd_usage(ctx, what, "not objects, handles or "
-		    "mappings"));
+		return (cmd_usage(ctx, what, "not objects, handles, "
+		    "mappings or broker"));
 	if ((ret = cmd_list_filters(ctx, args, &f)) != CMD_RET_OK)
 		return (ret);
 	out_set_bytes(ctx->out, args_has(args, CMD_LIST_BYTES) > 0);

@@ -175,6 +175,21 @@ qshm_list_objects(struct qshm_object_info **out, size_t *count)
 	return (0);
 }
 
+/* Usage by uid; free(*out) afterwards. */
+int
+qshm_list_uids(struct qshm_uid_info **out, size_t *count)
+{
+	void	*p;
+
+	if (out == NULL || count == NULL)
+		return (client_fail(EINVAL, "NULL result pointer"));
+	*out = NULL;
+	if (admin_list(PROTO_LIST_UIDS, sizeof **out, &p, count) == -1)
+		return (-1);
+	*out = p;
+	return (0);
+}
+
 /* Read the broker's counters. */
 int
 qshm_stats(struct qshm_stats *stats)

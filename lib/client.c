@@ -452,6 +452,31 @@ client_send(uint16_t type, uint32_t id, const void *req, size_t len, int fd)
 	}
 }
 
+/*
+ * Whether a request whose reply was lost may be sent again: only if it
+ * changes nothing in the broker, so the broker having run it once already
+ * makes no difference.  A grant, open, delete, park or revoke may have
+ * happened before the connection dropped; those report ECONNRESET.
+ */
+static bool
+client_idempotent(uint16_t type, const void *req)
+{
+	const struct proto_limit	*l = req;
+	const struct proto_ctl		*c = req;
+
+	switch (type) {
+	case PROTO_STATS:
+	case PROTO_LIST:
+		return (true);
+	case PROTO_LIMIT:
+		return (!(l->flags & PROTO_LIMIT_SET));
+	case PROTO_CTL:
+		return (c->flags == SHMCTL_GET_FLAGS);
+	default:
+		return (false);
+	}
+}
+
 /* One request and its reply; see client.h. */
 int
 client_call(uint16_t type, const void *req, size_t len, int fd, int reserve,
@@ -476,6 +501,15 @@ client_call(uint16_t type, const void *req, size_t len, int fd, int reserve,
 	}
 	if (r == 0)
 		r = client_reply(type, id, reply);
+	/* Sent, then the connection dropped (a broker restarting). */
+	if (r == -1 && errno == ECONNRESET && reserve == -1 &&
+	    client_idempotent(type, req)) {
+		id = client.next_id++;
+		if (client.next_id == 0)
+			client.next_id = 1;
+		if ((r = client_send(type, id, req, len, fd)) == 0)
+			r = client_reply(type, id, reply);
+	}
 	client_unlock();
 	if (r == -1)
 		return (-1);

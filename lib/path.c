@@ -3,10 +3,11 @@
  * (DESIGN.md section 4).  The library and the broker both resolve the path
  * here, so they always agree on it.
  *
- * A default directory ($XDG_RUNTIME_DIR/qshm, /tmp/qshm-$UID, /run/qshm)
- * is made private and checked, since anyone could have made it first; a
- * directory named explicitly ($QSHM_SOCKET, --socket) is the caller's
- * choice and only has to exist.
+ * A default directory ($XDG_RUNTIME_DIR/qshm, /tmp/qshm-$UID) is made
+ * private and checked, since anyone could have made it first; a directory
+ * named explicitly ($QSHM_SOCKET, --socket) is the caller's choice and
+ * only has to exist.  /run/qshm is the system broker's: 0755 and owned by
+ * root (or the caller), so that every uid reaches the socket in it.
  */
 
 #include <sys/socket.h>
@@ -155,9 +156,12 @@ path_is_default_dir(const char *dir)
 	return (false);
 }
 
-/* A private directory: not a symlink, ours, writable by nobody else. */
+/*
+ * A private directory: not a symlink, ours (or root's, if root_ok),
+ * writable by nobody else.
+ */
 static int
-path_check_private(const char *dir)
+path_check_private(const char *dir, bool root_ok)
 {
 	struct stat	st;
 
@@ -171,10 +175,31 @@ path_check_private(const char *dir)
 		errno = ENOTDIR;
 		return (-1);
 	}
-	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+	if ((st.st_uid != geteuid() && !(root_ok && st.st_uid == 0)) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
 		errno = EPERM;
 		return (-1);
 	}
+	return (0);
+}
+
+/*
+ * /run/qshm: made 0755 (root makes it; an older broker's 0700 one is
+ * opened up), root's or the caller's, writable by nobody else.
+ */
+static int
+path_system_dir(void)
+{
+	struct stat	st;
+
+	if (mkdir(PATH_SYSTEM_DIR, 0755) == -1 && errno != EEXIST)
+		return (-1);
+	if (path_check_private(PATH_SYSTEM_DIR, true) == -1)
+		return (-1);
+	if (geteuid() == 0 && lstat(PATH_SYSTEM_DIR, &st) == 0 &&
+	    st.st_uid == 0 && (st.st_mode & 0755) != 0755 &&
+	    chmod(PATH_SYSTEM_DIR, (st.st_mode & 07777) | 0755) == -1)
+		return (-1);
 	return (0);
 }
 
@@ -196,7 +221,9 @@ path_prepare_dir(const char *sockpath)
 		}
 		return (0);
 	}
+	if (strcmp(dir, PATH_SYSTEM_DIR) == 0)
+		return (path_system_dir());
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
 		return (-1);
-	return (path_check_private(dir));
+	return (path_check_private(dir, false));
 }

@@ -18,8 +18,9 @@
  */
 int	path_socket(char *buf, size_t size, int probe_system);
 /*
- * Make the socket's directory if it is missing (mode 0700) and check that
- * the caller owns it and no one else may write to it; EPERM otherwise.
+ * Make the socket's directory if it is missing (mode 0700; /run/qshm
+ * 0755) and check that the caller (for /run/qshm: or root) owns it and no
+ * one else may write to it; EPERM otherwise.
  */
 int	path_prepare_dir(const char *sockpath);
 

@@ -134,7 +134,8 @@ proto_valid_list(const struct proto_msg *m)
 	const struct proto_list	*l = &m->u.list;
 
 	return (l->pad == 0 &&
-	    (l->what == PROTO_LIST_HANDLES || l->what == PROTO_LIST_OBJECTS));
+	    (l->what == PROTO_LIST_HANDLES || l->what == PROTO_LIST_OBJECTS ||
+	    l->what == PROTO_LIST_UIDS));
 }
 
 static bool

@@ -121,6 +121,7 @@ struct proto_limit_reply {
 /* PROTO_LIST: the reply carries a sealed memfd of fixed records. */
 #define PROTO_LIST_HANDLES	1	/* struct qshm_handle_info */
 #define PROTO_LIST_OBJECTS	2	/* struct qshm_object_info */
+#define PROTO_LIST_UIDS		3	/* struct qshm_uid_info */
 struct proto_list {
 	uint32_t	what;
 	uint32_t	pad;

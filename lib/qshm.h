@@ -193,7 +193,27 @@ struct qshm_stats {
 	uint64_t	max_handles;	/* global cap */
 	uint64_t	max_handles_per_uid;
 	uint64_t	max_connections;
-	uint64_t	reserved[8];
+	uint64_t	restarts;	/* re-executions in place (SIGHUP) */
+	uint64_t	denied_unknown;	/* denials: ESRCH */
+	uint64_t	denied_access;	/* EACCES, EPERM */
+	uint64_t	denied_limit;	/* EAGAIN, ENOSPC */
+	uint64_t	denied_invalid;	/* EINVAL, EBADF */
+	uint64_t	denied_other;	/* anything else (ENOMEM...) */
+	uint64_t	max_objects;
+	uint64_t	reserved[1];
+};
+
+/* What one uid uses of the broker, as qshm_list_uids() reports it. */
+struct qshm_uid_info {
+	uint32_t	uid;
+	uint32_t	reserved0;
+	uint64_t	handles;	/* pending, made by this uid */
+	uint64_t	max_handles;	/* its cap (max_handles_per_uid) */
+	uint64_t	received;	/* pending, made for this uid */
+	uint64_t	connections;	/* open now */
+	uint64_t	procs;		/* processes tracked now */
+	uint64_t	parked;		/* objects it parked */
+	uint64_t	reserved[2];
 };
 
 /* Read and set pid's handle limit (0: the caller), as prlimit() does. */
@@ -205,6 +225,8 @@ int	qshm_list_handles(struct qshm_handle_info **out, size_t *count);
 int	qshm_list_objects(struct qshm_object_info **out, size_t *count);
 /* Read the broker's counters. */
 int	qshm_stats(struct qshm_stats *stats);
+/* Usage by uid (root: every uid; others: their own); free(*out). */
+int	qshm_list_uids(struct qshm_uid_info **out, size_t *count);
 /* Park an anonymous object in the broker; *idp receives its @N id. */
 int	qshm_park(int fd, uint32_t *idp);
 /* Open a parked object (owner or root) with O_RDONLY/O_WRONLY/O_RDWR. */

@@ -252,6 +252,77 @@ admin_list_objects(const struct peer *p, struct admin_out *out)
 	}
 }
 
+/* The record of uid in v (n of them), added if new; NULL: ENOMEM. */
+static struct qshm_uid_info *
+admin_uid(struct qshm_uid_info **v, size_t *n, uid_t uid)
+{
+	struct qshm_uid_info	*u;
+	size_t			 i;
+
+	for (i = 0; i < *n; i++)
+		if ((*v)[i].uid == uid)
+			return (&(*v)[i]);
+	if ((u = reallocarray(*v, *n + 1, sizeof *u)) == NULL)
+		return (NULL);
+	*v = u;
+	u = &u[(*n)++];
+	memset(u, 0, sizeof *u);
+	u->uid = uid;
+	u->max_handles = broker_cfg->max_handles_per_uid;
+	return (u);
+}
+
+/* Usage by uid: a few distinct uids, so a small array does. */
+static int
+admin_uid_usage(struct qshm_uid_info **v, size_t *n)
+{
+	struct qshm_uid_info	*u;
+	struct handle		*h;
+	struct proc		*pr;
+	struct object		*o = NULL;
+	size_t			 pos = 0;
+
+	while ((pr = procs_next(&pos)) != NULL) {
+		if ((u = admin_uid(v, n, pr->uid)) == NULL)
+			return (ENOMEM);
+		u->procs++;
+		u->connections += pr->conns;
+	}
+	for (pos = 0; (h = handles_next(&pos)) != NULL;) {
+		if ((u = admin_uid(v, n, h->creator_uid)) == NULL)
+			return (ENOMEM);
+		u->handles++;
+		if ((u = admin_uid(v, n, h->recipient_uid)) == NULL)
+			return (ENOMEM);
+		u->received++;
+	}
+	while ((o = objects_next(o)) != NULL)
+		if (o->park_id != 0) {
+			if ((u = admin_uid(v, n, o->park_uid)) == NULL)
+				return (ENOMEM);
+			u->parked++;
+		}
+	return (0);
+}
+
+/* Root sees every uid's usage, others their own. */
+static void
+admin_list_uids(const struct peer *p, struct admin_out *out)
+{
+	struct qshm_uid_info	*v = NULL, *i;
+	size_t			 n = 0, k;
+
+	if ((out->error = admin_uid_usage(&v, &n)) == 0)
+		for (k = 0; k < n; k++) {
+			if (p->uid != 0 && v[k].uid != p->uid)
+				continue;
+			if ((i = admin_out_next(out)) == NULL)
+				break;
+			*i = v[k];
+		}
+	free(v);
+}
+
 /* Fill a sealed memfd with the records; returns errno. */
 static int
 admin_list_fill(const struct peer *p, uint32_t what, struct admin_out *out)
@@ -260,7 +331,8 @@ admin_list_fill(const struct peer *p, uint32_t what, struct admin_out *out)
 		    F_SEAL_SEAL;
 
 	out->recsize = what == PROTO_LIST_HANDLES ?
-	    sizeof(struct qshm_handle_info) : sizeof(struct qshm_object_info);
+	    sizeof(struct qshm_handle_info) : what == PROTO_LIST_UIDS ?
+	    sizeof(struct qshm_uid_info) : sizeof(struct qshm_object_info);
 	if ((out->buf = calloc(ADMIN_LIST_BATCH, out->recsize)) == NULL)
 		return (ENOMEM);
 	out->fd = memfd_create("qshm-list", MFD_CLOEXEC | MFD_ALLOW_SEALING);
@@ -268,6 +340,8 @@ admin_list_fill(const struct peer *p, uint32_t what, struct admin_out *out)
 		return (errno == EMFILE || errno == ENFILE ? EAGAIN : ENOMEM);
 	if (what == PROTO_LIST_HANDLES)
 		admin_list_handles(p, out);
+	else if (what == PROTO_LIST_UIDS)
+		admin_list_uids(p, out);
 	else
 		admin_list_objects(p, out);
 	admin_out_flush(out);
@@ -323,6 +397,7 @@ admin_stats(struct peer *p, struct proto_msg *m)
 	s->max_handles = broker_cfg->max_handles;
 	s->max_handles_per_uid = broker_cfg->max_handles_per_uid;
 	s->max_connections = broker_cfg->max_connections;
+	s->max_objects = broker_cfg->max_objects;
 	return (peers_reply(p, m, &r, sizeof r, -1));
 }
 

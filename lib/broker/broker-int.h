@@ -16,6 +16,11 @@ extern const struct broker_config	*broker_cfg;
 /* The counters PROTO_STATS reports. */
 extern struct qshm_stats		 broker_stats;
 
+/* Count a denial under its reason (errno). */
+void		broker_count_denial(int err);
+/* The start time a restart carries over (monotonic ms). */
+uint64_t	*broker_start_time(void);
+
 /* Milliseconds on the monotonic clock. */
 uint64_t	broker_now_ms(void);
 /* Milliseconds since the broker started. */

@@ -21,6 +21,7 @@
 #include "path.h"
 #include "broker-int.h"
 #include "audit.h"
+#include "caps.h"
 #include "guard.h"
 #include "handles.h"
 #include "ident.h"
@@ -29,7 +30,9 @@
 #include "objects.h"
 #include "peers.h"
 #include "procs.h"
+#include "restart.h"
 #include "revoke.h"
+#include "sd.h"
 
 #define BROKER_ERRLEN	(PATH_MAX + 256)
 
@@ -59,6 +62,40 @@ broker_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+/* The start time a restart carries over (monotonic ms). */
+uint64_t *
+broker_start_time(void)
+{
+	return (&broker_start_ms);
+}
+
+/* Count a denial under its reason (errno). */
+void
+broker_count_denial(int err)
+{
+	broker_stats.denials++;
+	switch (err) {
+	case ESRCH:
+		broker_stats.denied_unknown++;
+		break;
+	case EACCES:
+	case EPERM:
+		broker_stats.denied_access++;
+		break;
+	case EAGAIN:
+	case ENOSPC:
+		broker_stats.denied_limit++;
+		break;
+	case EINVAL:
+	case EBADF:
+		broker_stats.denied_invalid++;
+		break;
+	default:
+		broker_stats.denied_other++;
+		break;
+	}
 }
 
 /* Milliseconds since the broker started. */
@@ -110,9 +147,12 @@ broker_socket_path(const struct broker_config *cfg, char *buf, size_t size,
 	struct stat	 st;
 	int		 error;
 	bool		 chosen = cfg->socket_path != NULL ||
-			    getenv("QSHM_SOCKET") != NULL;
+			    (!cfg->system && getenv("QSHM_SOCKET") != NULL);
 
-	if (cfg->socket_path == NULL && path_socket(dir, sizeof dir, 0) == -1)
+	if (cfg->socket_path == NULL && cfg->system)
+		snprintf(dir, sizeof dir, "%s", PATH_SYSTEM_SOCKET);
+	if (cfg->socket_path == NULL && !cfg->system &&
+	    path_socket(dir, sizeof dir, 0) == -1)
 		error = errno;
 	else
 		error = broker_abspath(cfg->socket_path != NULL ?
@@ -153,14 +193,36 @@ broker_modules_init(void)
 	objects_init();
 }
 
+/* The socket systemd passed, else our own at path. */
 static int
-broker_setup(const struct broker_config *cfg, const char *path, char *err,
-    size_t errlen)
+broker_listen(const char *path, char *err, size_t errlen)
+{
+	int	fd;
+
+	switch (sd_listen(&fd, err, errlen)) {
+	case -1:
+		return (-1);
+	case 1:
+		listener_adopt(fd, path);
+		return (0);
+	default:
+		return (listener_open(path, err, errlen));
+	}
+}
+
+static int
+broker_setup(const struct broker_config *cfg, const char *path, bool restored,
+    char *err, size_t errlen)
 {
 	int	error;
 
 	broker_raise_nofile();
 	signal(SIGPIPE, SIG_IGN);
+	/* After raising the limit, which may need what is dropped here. */
+	if (cfg->system && geteuid() == 0 && (error = caps_restrict()) != 0) {
+		snprintf(err, errlen, "capabilities: %s", strerror(error));
+		return (-1);
+	}
 	broker_modules_init();
 	if ((error = ident_init()) != 0) {
 		snprintf(err, errlen, "pidfd_open: %s", strerror(error));
@@ -175,10 +237,15 @@ broker_setup(const struct broker_config *cfg, const char *path, char *err,
 		snprintf(err, errlen, "event loop: %s", strerror(error));
 		return (-1);
 	}
-	if (listener_open(path, err, errlen) == -1)
+	if (restored ? restart_load(path, err, errlen) == -1 :
+	    broker_listen(path, err, errlen) == -1)
 		return (-1);
 	if ((error = listener_start()) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(error));
+		return (-1);
+	}
+	if ((error = restart_init()) != 0) {
+		snprintf(err, errlen, "restart: %s", strerror(error));
 		return (-1);
 	}
 	return (0);
@@ -187,6 +254,7 @@ broker_setup(const struct broker_config *cfg, const char *path, char *err,
 static void
 broker_teardown(void)
 {
+	restart_done();
 	peers_close_all();
 	revoke_free_all();
 	handles_free_all();
@@ -224,21 +292,23 @@ broker_run(const struct broker_config *cfg)
 {
 	char	path[PATH_MAX], err[BROKER_ERRLEN];
 	int	report = -1, rc, error;
-	bool	child = false;
+	bool	child = false, restored = restart_pending();
 
 	broker_cfg = cfg;
 	if (broker_socket_path(cfg, path, sizeof path, err, sizeof err) == -1)
 		goto fail;
-	if (cfg->daemonize) {
+	/* A restart keeps its pid: it never detaches again. */
+	if (cfg->daemonize && !restored) {
 		rc = listener_daemonize(&child, &report, err, sizeof err);
 		if (rc == -1)
 			goto fail;
 		if (!child)
 			return (rc);
 	}
-	if (broker_setup(cfg, path, err, sizeof err) == -1)
+	if (broker_setup(cfg, path, restored, err, sizeof err) == -1)
 		goto fail;
 	listener_report(report, NULL);
+	(void)sd_notify("READY=1", NULL, 0);
 	if (child)
 		broker_detach_stdio();
 	error = loop_run();

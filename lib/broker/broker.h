@@ -23,6 +23,7 @@ struct broker_config {
 	uint32_t	 max_connections;
 	uint32_t	 revoke_timeout_ms; /* for a watcher's answer */
 	bool		 revoke_kill;	/* SIGKILL who does not answer */
+	bool		 system;	/* every uid's broker: socket 0666 */
 };
 
 /* Fill a configuration with the documented defaults. */

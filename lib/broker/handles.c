@@ -141,6 +141,31 @@ handles_uid_del(uid_t uid)
 	}
 }
 
+/* Insert h (its id set) and take its references; errno (h freed). */
+static int
+handles_add(struct handle *h, uint64_t created_ms)
+{
+	int	error;
+
+	if ((error = handles_uid_add(h->creator_uid)) != 0) {
+		free(h);
+		return (error);
+	}
+	if ((error = htab_insert(&handles_table, h)) != 0) {
+		handles_uid_del(h->creator_uid);
+		free(h);
+		return (error);
+	}
+	h->created_ms = created_ms;
+	objects_ref(h->obj);
+	h->obj->pending++;
+	procs_ref(h->creator);
+	h->creator->created++;
+	procs_ref(h->recipient);
+	procs_link(h->recipient, h);
+	return (0);
+}
+
 /*
  * Make a handle from the template t (id and links are filled in): it takes
  * references to t->obj, t->creator and t->recipient. Returns errno.
@@ -154,25 +179,28 @@ handles_create(const struct handle *t, struct handle **out)
 	if ((h = malloc(sizeof *h)) == NULL)
 		return (ENOMEM);
 	*h = *t;
-	if ((error = handles_new_id(&h->id)) != 0 ||
-	    (error = handles_uid_add(h->creator_uid)) != 0) {
+	if ((error = handles_new_id(&h->id)) != 0) {
 		free(h);
 		return (error);
 	}
-	if ((error = htab_insert(&handles_table, h)) != 0) {
-		handles_uid_del(h->creator_uid);
-		free(h);
-		return (error);
-	}
-	h->created_ms = broker_now_ms();
-	objects_ref(h->obj);
-	h->obj->pending++;
-	procs_ref(h->creator);
-	h->creator->created++;
-	procs_ref(h->recipient);
-	procs_link(h->recipient, h);
+	if ((error = handles_add(h, broker_now_ms())) != 0)
+		return (error);	/* h is freed */
 	*out = h;
 	return (0);
+}
+
+/* Restore a handle with its own id; see handles.h. */
+int
+handles_restore(const struct handle *t)
+{
+	struct handle	*h;
+
+	if (t->id == 0 || handles_find(t->id) != NULL)
+		return (EINVAL);
+	if ((h = malloc(sizeof *h)) == NULL)
+		return (ENOMEM);
+	*h = *t;
+	return (handles_add(h, t->created_ms));
 }
 
 /* Everything handles_destroy() does but leaving the table. */

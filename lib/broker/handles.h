@@ -43,6 +43,11 @@ void		 handles_free_all(void);
  * takes references to t->obj, t->creator and t->recipient.  Returns errno.
  */
 int		 handles_create(const struct handle *t, struct handle **);
+/*
+ * Like handles_create(), keeping t->id and t->created_ms (a restart
+ * restoring its handles): EINVAL if the id is 0 or pending already.
+ */
+int		 handles_restore(const struct handle *t);
 /* The pending handle with this value, or NULL. */
 struct handle	*handles_find(uint64_t id);
 /* Remove a handle and drop its references. */

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "broker-int.h"
 #include "listener.h"
 #include "loop.h"
 #include "peers.h"
@@ -101,7 +102,8 @@ listener_bind(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return (-1);
 	}
-	old = umask(0177);	/* the socket is born 0600 */
+	/* Born 0600, or 0666 for a system broker: it checks every peer. */
+	old = umask(broker_cfg->system ? 0111 : 0177);
 	rc = bind(fd, (struct sockaddr *)&sun, sizeof sun);
 	umask(old);
 	if (rc == -1 || listen(fd, SOMAXCONN) == -1 || stat(path, &st) == -1) {
@@ -136,6 +138,42 @@ listener_open(const char *path, char *err, size_t errlen)
 		return (-1);
 	}
 	return (0);
+}
+
+/*
+ * Listen on fd, a socket someone else (systemd) bound at path: no lock,
+ * and the socket file is theirs, never removed here.
+ */
+void
+listener_adopt(int fd, const char *path)
+{
+	snprintf(listener_path, sizeof listener_path, "%s", path);
+	listener_dev = 0;
+	listener_ino = 0;
+	listener_ev.fd = fd;
+}
+
+/* What a restart carries over. */
+void
+listener_save(struct listener_state *ls)
+{
+	ls->fd = listener_ev.fd;
+	ls->lock = listener_lock;
+	ls->dev = listener_dev;
+	ls->ino = listener_ino;
+}
+
+/* Listen as the state says (fds checked by the caller) at path. */
+void
+listener_restore(const struct listener_state *ls, const char *path)
+{
+	listener_adopt(ls->fd, path);
+	listener_dev = (dev_t)ls->dev;
+	listener_ino = (ino_t)ls->ino;
+	listener_lock = ls->lock;
+	if (ls->lock != -1)
+		snprintf(listener_lockpath, sizeof listener_lockpath,
+		    "%s.lock", path);
 }
 
 /* Out of descriptors: stop accepting for a while, keep serving. */
@@ -216,7 +254,7 @@ listener_close(void)
 		loop_del(&listener_ev);
 		close(listener_ev.fd);
 		listener_ev.fd = -1;
-		if (stat(listener_path, &st) == 0 &&
+		if (listener_ino != 0 && stat(listener_path, &st) == 0 &&
 		    st.st_dev == listener_dev && st.st_ino == listener_ino)
 			unlink(listener_path);
 	}

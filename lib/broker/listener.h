@@ -15,6 +15,21 @@
  * returns -1 with a message in err.
  */
 int	listener_open(const char *path, char *err, size_t errlen);
+/*
+ * Listen on fd, a socket someone else (systemd) bound at path: no lock,
+ * and the socket file is theirs, never removed here.
+ */
+void	listener_adopt(int fd, const char *path);
+/* What a restart carries over: the socket, the lock, what we bound. */
+struct listener_state {
+	int		fd;
+	int		lock;		/* -1: adopted from systemd */
+	uint64_t	dev;		/* 0: not ours to remove */
+	uint64_t	ino;
+};
+void	listener_save(struct listener_state *);
+/* Listen as the state says (fds checked by the caller) at path. */
+void	listener_restore(const struct listener_state *, const char *path);
 /* Start accepting in the event loop; returns errno. */
 int	listener_start(void);
 /* Stop, and remove the socket (if still ours) and the lock file. */

@@ -24,6 +24,7 @@ static int			 loop_epfd = -1;
 static struct loop_ev		 loop_sig = { -1, NULL, NULL };
 static sigset_t			 loop_oldmask;
 static bool			 loop_stopping;
+static void			(*loop_hup)(void);
 /* The batch being dispatched, so loop_del() can cancel pending events. */
 static struct epoll_event	 loop_batch[LOOP_BATCH];
 static int			 loop_next, loop_nbatch;
@@ -34,8 +35,19 @@ loop_signal(struct loop_ev *ev, uint32_t events)
 	struct signalfd_siginfo	si;
 
 	(void)events;
-	if (read(ev->fd, &si, sizeof si) == (ssize_t)sizeof si)
+	if (read(ev->fd, &si, sizeof si) != (ssize_t)sizeof si)
+		return;
+	if (si.ssi_signo == SIGHUP && loop_hup != NULL)
+		loop_hup();
+	else if (si.ssi_signo != SIGHUP)
 		loop_stopping = true;
+}
+
+/* Call fn on SIGHUP (between events) instead of ignoring it. */
+void
+loop_on_hup(void (*fn)(void))
+{
+	loop_hup = fn;
 }
 
 /* Create the epoll instance and the signalfd; returns errno. */
@@ -50,6 +62,7 @@ loop_init(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	/* Blocked first, so a signal before the loop runs is not lost. */
 	if (sigprocmask(SIG_BLOCK, &set, &loop_oldmask) == -1)
 		return (errno);

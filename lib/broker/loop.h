@@ -32,6 +32,8 @@ int	loop_mod(struct loop_ev *, uint32_t events);
 void	loop_del(struct loop_ev *);
 /* Dispatch events until a signal or loop_stop(); returns errno or 0. */
 int	loop_run(void);
+/* Call fn on SIGHUP (between events) instead of ignoring it. */
+void	loop_on_hup(void (*)(void));
 /* Make loop_run() return after the current event. */
 void	loop_stop(void);
 /* Make a one-shot timer calling fn(arg); returns errno. */

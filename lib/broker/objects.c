@@ -373,6 +373,57 @@ objects_unpark(struct object *o)
 	objects_unref(o);
 }
 
+/* A restart's object; see objects.h. */
+struct object *
+objects_restore(uint64_t dev, uint64_t ino, const int fd[3])
+{
+	struct stat	 st;
+	struct object	*o;
+	int		 i;
+
+	if (objects_find(dev, ino) != NULL) {
+		errno = EEXIST;
+		return (NULL);
+	}
+	memset(&st, 0, sizeof st);
+	st.st_dev = (dev_t)dev;
+	st.st_ino = (ino_t)ino;
+	if ((o = objects_new(&st)) == NULL) {
+		errno = ENOMEM;
+		return (NULL);
+	}
+	for (i = 0; i < 3; i++)
+		o->fd[i] = fd[i];
+	o->refs = 1;
+	objects_refresh_path(o);
+	return (o);
+}
+
+/* Park a restart's object under its old id; returns errno. */
+int
+objects_restore_park(struct object *o, uint32_t id, uid_t uid, int access)
+{
+	if (id == 0 || id > objects_last_park || o->park_id != 0 ||
+	    objects_parked(id) != NULL)
+		return (EINVAL);
+	o->park_id = id;
+	if (htab_insert(&objects_parks, o) != 0) {
+		o->park_id = 0;
+		return (ENOMEM);
+	}
+	o->park_uid = uid;
+	o->park_access = access;
+	o->refs++;
+	return (0);
+}
+
+/* The last parking id given (a restart carries it over). */
+uint64_t *
+objects_last_park_id(void)
+{
+	return (&objects_last_park);
+}
+
 /* Drop every object (at exit, after the handles). */
 void
 objects_free_all(void)

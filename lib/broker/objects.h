@@ -69,5 +69,14 @@ void		 objects_refresh_path(struct object *);
 /* The object after o (NULL: the first), or NULL at the end. */
 struct object	*objects_next(const struct object *);
 uint64_t	 objects_count(void);
+/*
+ * A restart: a new object of dev/ino holding fds (by access mode, -1
+ * where none), with one reference; NULL and errno.  objects_restore_park()
+ * parks it under its old id; the last id given so far is *last_park.
+ */
+struct object	*objects_restore(uint64_t dev, uint64_t ino, const int fd[3]);
+int		 objects_restore_park(struct object *, uint32_t id, uid_t,
+		    int access);
+uint64_t	*objects_last_park_id(void);
 
 #endif /* QSHM_OBJECTS_H */

@@ -94,16 +94,30 @@ peers_identify(struct peer *p, int fd)
 	return (0);
 }
 
+/* The connection after p (NULL: the first), or NULL. */
+struct peer *
+peers_next(const struct peer *p)
+{
+	return (p == NULL ? peers_list : p->next);
+}
+
 /* Take a new connection (the peer is closed at once over the cap). */
 void
 peers_accept(int fd)
+{
+	(void)peers_adopt(fd);
+}
+
+/* Like peers_accept(); the peer, or NULL if the connection was closed. */
+struct peer *
+peers_adopt(int fd)
 {
 	struct peer	*p;
 
 	if (peers_n >= broker_cfg->max_connections ||
 	    (p = calloc(1, sizeof *p)) == NULL) {
 		close(fd);
-		return;
+		return (NULL);
 	}
 	p->ev.fd = fd;
 	p->ev.fn = peers_read;
@@ -115,7 +129,7 @@ peers_accept(int fd)
 		}
 		close(fd);
 		free(p);
-		return;
+		return (NULL);
 	}
 	p->next = peers_list;
 	if (peers_list != NULL)
@@ -123,6 +137,7 @@ peers_accept(int fd)
 	peers_list = p;
 	peers_n++;
 	broker_stats.connections_total++;
+	return (p);
 }
 
 static void
@@ -173,7 +188,7 @@ peers_reply_err(struct peer *p, const struct proto_msg *m, int err)
 		return (-1);
 	memset(buf, 0, (size_t)len);
 	memcpy(buf, &e, sizeof e);
-	broker_stats.denials++;
+	broker_count_denial(err);
 	return (peers_reply(p, m, buf, (size_t)len, -1));
 }
 

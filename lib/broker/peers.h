@@ -30,6 +30,10 @@ struct peer {
 
 /* Take a new connection (the peer is closed at once over the cap). */
 void		peers_accept(int fd);
+/* Like peers_accept(); the peer, or NULL if the connection was closed. */
+struct peer	*peers_adopt(int fd);
+/* The connection after p (NULL: the first), or NULL. */
+struct peer	*peers_next(const struct peer *);
 /* Send the reply to request m; -1 if the connection must close. */
 int		peers_reply(struct peer *, const struct proto_msg *m,
 		    const void *payload, size_t len, int fd);

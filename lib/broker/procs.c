@@ -55,6 +55,13 @@ procs_count(void)
 	return (htab_count(&procs_table));
 }
 
+/* Walk the records (see htab_next()); no change during a walk. */
+struct proc *
+procs_next(size_t *pos)
+{
+	return (htab_next(&procs_table, pos));
+}
+
 /* The record for key with a new reference, made if new; NULL: ENOMEM. */
 struct proc *
 procs_get(uint64_t key, pid_t pid, uid_t uid, gid_t gid)

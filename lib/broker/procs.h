@@ -60,5 +60,7 @@ void		 procs_maybe_unwatch(struct proc *);
 struct proc	*procs_live(pid_t);
 /* How many records exist. */
 uint64_t	 procs_count(void);
+/* Walk the records (see htab_next()); no change during a walk. */
+struct proc	*procs_next(size_t *pos);
 
 #endif /* QSHM_PROCS_H */

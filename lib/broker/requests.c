@@ -234,7 +234,7 @@ requests_grant_deny(const struct grant *g, int error)
 {
 	struct audit_rec	r;
 
-	broker_stats.denials++;
+	broker_count_denial(error);
 	if (!audit_enabled())
 		return;
 	audit_rec_init(&r, "deny");

@@ -161,6 +161,46 @@ revoke_find(const struct object *o, const struct proc *p)
 	return (NULL);
 }
 
+/* Whether a revoke waits for answers; a restart waits for it. */
+int
+revoke_busy(void)
+{
+	struct rgrant	*rg;
+
+	if (revoke_waits != NULL)
+		return (EBUSY);
+	for (rg = revoke_list; rg != NULL; rg = rg->next)
+		if (rg->state == QSHM_STATE_REVOKING)
+			return (EBUSY);
+	return (0);
+}
+
+/* The last notice id sent (a restart carries it over). */
+uint32_t *
+revoke_last_notice_id(void)
+{
+	return (&revoke_last_notice);
+}
+
+/* A restart's grant record; see revoke.h. */
+int
+revoke_restore(const struct rgrant *t)
+{
+	struct rgrant	*rg;
+
+	if (t->state == QSHM_STATE_PENDING || t->state == QSHM_STATE_REVOKING ||
+	    t->state > QSHM_STATE_TIMED_OUT || revoke_find(t->obj, t->proc))
+		return (EINVAL);
+	if ((rg = malloc(sizeof *rg)) == NULL)
+		return (ENOMEM);
+	*rg = *t;
+	rg->wait = NULL;
+	objects_ref(rg->obj);
+	procs_ref(rg->proc);
+	revoke_link(rg);
+	return (0);
+}
+
 /* A grant of o to peer's process, its exit watched; NULL and errno. */
 static struct rgrant *
 revoke_new(struct object *o, struct peer *peer)

@@ -77,6 +77,15 @@ int		 revoke_start(struct peer *, const struct proto_msg *,
 void		 revoke_exited(struct proc *);
 /* A connection closed: forget it as watcher and as one to answer. */
 void		 revoke_peer_closed(struct peer *);
+/*
+ * A restart: add a grant record copied from t (links and wait ignored)
+ * with references to t->obj and t->proc; the last notice id sent is
+ * *last_notice.  Returns errno; EBUSY from revoke_busy() while a revoke
+ * waits for answers (it is not carried over).
+ */
+int		 revoke_restore(const struct rgrant *t);
+uint32_t	*revoke_last_notice_id(void);
+int		 revoke_busy(void);
 /* The grant after rg (NULL: the first), or NULL. */
 struct rgrant	*revoke_next(const struct rgrant *);
 /* Describe a grant as qshm_list_handles() shows it. */

@@ -221,7 +221,7 @@ static const struct th_raw th_raws[] = {
 	{ "raw: limit read with values", 0, 0, PROTO_LIMIT, -1, -1,
 	    TH_OFF(proto_limit, cur), 5, 0, 0 },
 	{ "raw: list unknown kind", 0, 0, PROTO_LIST, -1, -1,
-	    TH_OFF(proto_list, what), 3, 0, 0 },
+	    TH_OFF(proto_list, what), 4, 0, 0 },
 	{ "raw: list padding set", 0, 0, PROTO_LIST, -1, -1,
 	    TH_OFF(proto_list, pad), 1, 0, 0 },
 	{ "raw: park with an id", 0, 0, PROTO_PARK, -1, -1,

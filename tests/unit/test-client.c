@@ -557,7 +557,8 @@ enum fake_mode {
 	FAKE_WRONG_ACCESS,	/* send an rw fd whatever was asked */
 	FAKE_LIST_UNSEALED,
 	FAKE_LIST_RECSIZE,
-	FAKE_LIST_COUNT
+	FAKE_LIST_COUNT,
+	FAKE_HANG_UP_ONCE	/* close without replying, then FAKE_OK */
 };
 
 #define FAKE_CONNS	16
@@ -572,6 +573,7 @@ static struct fake {
 	_Atomic int	mode;
 	_Atomic int	err;		/* errno every reply carries */
 	_Atomic int	accepted;
+	_Atomic int	requests;	/* received, replied or not */
 } fake;
 
 static void
@@ -700,12 +702,19 @@ fake_serve(int *cp)
 	int			mode;
 
 	/* The test sets the mode before its request; read it once after. */
-	if (proto_recv(*cp, &m) == -1 || (mode = fake.mode) == FAKE_HANG_UP) {
+	if (proto_recv(*cp, &m) == -1)
+		mode = FAKE_HANG_UP;
+	else {
+		fake.requests++;
+		proto_msg_clear(&m);
+		if ((mode = fake.mode) == FAKE_HANG_UP_ONCE)
+			fake.mode = FAKE_OK;
+	}
+	if (mode == FAKE_HANG_UP || mode == FAKE_HANG_UP_ONCE) {
 		close(*cp);
 		*cp = -1;
 		return;
 	}
-	proto_msg_clear(&m);
 	fake_reply(*cp, &m, mode);
 	if (mode == FAKE_CLOSE_AFTER) {
 		close(*cp);
@@ -895,6 +904,39 @@ test_fake_reconnect(void **state)
 	assert_int_equal(fake.accepted, before + 2);
 }
 
+/*
+ * A request sent and answered by a hang-up (a broker restarting): sent
+ * once more on a new connection if it changes nothing, else reported.
+ */
+static void
+test_fake_retry(void **state)
+{
+	struct qshm_stats	st;
+	struct rlimit		rl, set = { 5, 10 };
+	int			before, sent;
+
+	(void)state;
+	assert_int_equal(qshm_stats(&st), 0);
+	fake.mode = FAKE_HANG_UP_ONCE;
+	before = fake.accepted;
+	sent = fake.requests;
+	assert_int_equal(qshm_stats(&st), 0);
+	assert_int_equal(fake.accepted, before + 1);
+	assert_int_equal(fake.requests, sent + 2);
+	/* Reading a limit is safe to repeat; setting one is not. */
+	fake.mode = FAKE_HANG_UP_ONCE;
+	assert_int_equal(qshm_getrlimit(RLIMIT_SHM_HANDLES_NP, &rl), 0);
+	assert_int_equal(fake.requests, sent + 4);
+	fake.mode = FAKE_HANG_UP_ONCE;
+	assert_fails(qshm_setrlimit(RLIMIT_SHM_HANDLES_NP, &set), ECONNRESET);
+	assert_int_equal(fake.requests, sent + 5);
+	/* A delete may have happened: never sent twice. */
+	fake.mode = FAKE_HANG_UP_ONCE;
+	assert_fails(shm_delete_handle(5), ECONNRESET);
+	assert_int_equal(fake.requests, sent + 6);
+	assert_int_equal(shm_delete_handle(5), 0);
+}
+
 /* A child of fork() speaks to the broker as itself. */
 static void
 test_fake_fork(void **state)
@@ -1065,6 +1107,7 @@ main(void)
 		cmocka_unit_test_setup(test_fake_basic, fake_reset),
 		cmocka_unit_test_setup(test_fake_protocol_errors, fake_reset),
 		cmocka_unit_test_setup(test_fake_reconnect, fake_reset),
+		cmocka_unit_test_setup(test_fake_retry, fake_reset),
 		cmocka_unit_test_setup(test_fake_fork, fake_reset),
 		cmocka_unit_test_setup(test_fake_open, fake_reset),
 		cmocka_unit_test_setup(test_fake_mmap, fake_reset),

@@ -685,7 +685,9 @@ test_proto_bad_values(void **state)
 
 	l.what = 0;
 	tp_expect_payload(PROTO_LIST, &l, 0, EBADMSG);
-	l.what = 3;
+	l.what = PROTO_LIST_UIDS;
+	tp_accept_payload(PROTO_LIST, &l, 0);
+	l.what = 4;
 	tp_expect_payload(PROTO_LIST, &l, 0, EBADMSG);
 
 	lim.flags = 0x2;
@@ -990,7 +992,8 @@ tp_request_allowed(const struct proto_msg *m)
 	case PROTO_LIST:
 		return (m->u.list.pad == 0 &&
 		    (m->u.list.what == PROTO_LIST_HANDLES ||
-		    m->u.list.what == PROTO_LIST_OBJECTS));
+		    m->u.list.what == PROTO_LIST_OBJECTS ||
+		    m->u.list.what == PROTO_LIST_UIDS));
 	case PROTO_PARK:
 		return (m->u.parked.id == 0 && m->u.parked.access == 0);
 	case PROTO_UNPARK:

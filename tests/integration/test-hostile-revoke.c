@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -365,10 +366,31 @@ hr_run(const char *const *extra, int (*body)(void *))
 static const char *const hr_patient[] = { "--revoke-timeout", "600000",
     "--revoke-enforce", "report", NULL };
 
+static char	hr_audit[200];
+
+/* The audit line of h's revoke in state (as qshm_state_str() says it)? */
+static int
+hr_audited(shm_handle_t h, const char *state)
+{
+	char	 want[64], line[1024];
+	FILE	*f;
+	int	 found = -1;
+
+	snprintf(want, sizeof want, "\"handle\":\"0x%016" PRIx64 "\"", h);
+	if ((f = fopen(hr_audit, "r")) == NULL)
+		return (-1);
+	while (fgets(line, sizeof line, f) != NULL)
+		if (strstr(line, "\"event\":\"revoke\"") != NULL &&
+		    strstr(line, want) != NULL && strstr(line, state) != NULL)
+			found = 0;
+	fclose(f);
+	return (found);
+}
+
 /*
  * An answer from R's other connection, which is not the watcher (and
  * was refused as one): that connection is hung up on, the revoke still
- * waits, and the watcher's own answer completes it.
+ * waits, and the watcher's own answer completes it; both steps audited.
  */
 static int
 hr_body_not_watcher(void *arg)
@@ -393,14 +415,24 @@ hr_body_not_watcher(void *arg)
 	QT_CHECK_EQ(hr_revoke_reply(&f, &count), 0);
 	QT_CHECK_EQ(count, 1);
 	QT_CHECK_EQ(hr_state(f.h), QSHM_STATE_ACKNOWLEDGED);
+	QT_CHECK_OK(hr_audited(f.h, "\"state\":\"revoking\""));
+	QT_CHECK_OK(hr_audited(f.h, "\"state\":\"acknowledged\""));
 	return (hr_fix_end(&f, 0));
 }
 
 static void
 test_ack_not_watcher(void **state)
 {
+	const char *const extra[] = { "--revoke-timeout", "600000",
+	    "--audit", hr_audit, NULL };
+	char	dir[] = "/tmp/qshm-hostile-revoke-XXXXXX";
+
 	(void)state;
-	hr_run(hr_patient, hr_body_not_watcher);
+	assert_non_null(mkdtemp(dir));
+	snprintf(hr_audit, sizeof hr_audit, "%s/audit.log", dir);
+	hr_run(extra, hr_body_not_watcher);
+	unlink(hr_audit);
+	rmdir(dir);
 }
 
 /*

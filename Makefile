@@ -293,8 +293,8 @@ coverage:
 	@command -v gcovr >/dev/null || \
 	    { echo "coverage needs gcovr: apt-get install gcovr"; exit 1; }
 	rm -rf build-cov
-	$(MAKE) --no-print-directory B=build-cov CFLAGS='-O0 -g --coverage' \
-	    check
+	$(MAKE) --no-print-directory B=build-cov \
+	    CFLAGS='-O0 -g --coverage -DQT_COVERAGE' check
 	gcovr -r . --object-directory build-cov --filter 'lib/' \
 	    -o build-cov/coverage.txt --print-summary
 	@cat build-cov/coverage.txt

@@ -555,9 +555,14 @@ void
 revoke_peer_closed(struct peer *peer)
 {
 	struct revoke_wait	*w;
+	struct rgrant		*rg;
 
-	if (peer->proc != NULL && peer->proc->watcher == peer)
+	if (peer->proc != NULL && peer->proc->watcher == peer) {
 		peer->proc->watcher = NULL;
+		/* What it was told and did not answer, the next one is. */
+		for (rg = peer->proc->rgrants; rg != NULL; rg = rg->pnext)
+			rg->notice = 0;
+	}
 	for (w = revoke_waits; w != NULL; w = w->next)
 		if (w->peer == peer)
 			w->peer = NULL;
@@ -757,9 +762,10 @@ revoke_watch(struct peer *p, struct proto_msg *m)
 	memset(&r, 0, sizeof r);
 	if (peers_reply(p, m, &r, sizeof r, -1) == -1)
 		return (-1);
-	/* Revokes that came before the watcher did. */
+	/* Revokes that came before the watcher did, or that timed out. */
 	for (rg = p->proc->rgrants; rg != NULL; rg = rg->pnext)
-		if (rg->state == QSHM_STATE_REVOKING)
+		if (rg->state == QSHM_STATE_REVOKING ||
+		    rg->state == QSHM_STATE_TIMED_OUT)
 			revoke_notify(rg);
 	return (0);
 }

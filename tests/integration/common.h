@@ -66,6 +66,8 @@ void	qt_nap(int ms);
 /* Milliseconds on the monotonic clock. */
 int64_t	qt_now_ms(void);
 
+/* _exit(status), counting a coverage build's child in its figures. */
+void	qt_exit(int status) __attribute__((noreturn));
 /* Run fn(arg) in a child process; its return value is the exit status. */
 pid_t	qt_fork(int (*fn)(void *), void *arg);
 /*

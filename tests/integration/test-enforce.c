@@ -188,6 +188,65 @@ test_same_uid_unprivileged(void **state)
 	assert_int_equal(stop, 0);
 }
 
+/*
+ * A broker that cannot open the object itself (nobody, a root file of
+ * mode 0600) keeps the creator's fd when its mode is the one needed;
+ * else the grant fails EACCES.  Opening a handle then needs a new open
+ * file description, which it cannot make (EACCES, the handle kept); a
+ * shared mapping may use the kept fd.
+ */
+static int
+te_body_unreachable(void *arg)
+{
+	char		 path[] = "/tmp/qshm-test-unreach-XXXXXX";
+	shm_handle_t	 h, h2;
+	unsigned char	*p;
+	int		 rw, ro;
+
+	(void)arg;
+	QT_CHECK((rw = mkstemp(path)) >= 0);
+	QT_CHECK_OK(fchmod(rw, 0600));
+	QT_CHECK_OK(ftruncate(rw, (off_t)qt_page()));
+	QT_CHECK_EQ(pwrite(rw, "u", 1, 0), 1);
+	QT_CHECK((ro = open(path, O_RDONLY | O_CLOEXEC)) >= 0);
+	unlink(path);
+	QT_CHECK_ERR(shm_create_handle(rw, getpid(), O_RDONLY, &h, 0),
+	    EACCES);
+	QT_CHECK_OK(shm_create_handle(ro, getpid(), O_RDONLY, &h, 0));
+	QT_CHECK_ERR(shm_open_handle(h, O_RDONLY), EACCES);
+	QT_CHECK_OK(qt_find_handle(h, NULL));
+	p = mmap_handle(NULL, qt_page(), PROT_READ, MAP_SHARED, h, 0);
+	QT_CHECK(p != MAP_FAILED);
+	QT_CHECK_EQ(p[0], 'u');
+	QT_CHECK_EQ(qt_find_handle(h, NULL), -1);
+	/* The rw fd is kept as it is: an rw grant works. */
+	QT_CHECK_OK(shm_create_handle(rw, getpid(), O_RDWR, &h2, 0));
+	QT_CHECK_OK(shm_delete_handle(h2));
+	munmap(p, qt_page());
+	close(ro);
+	close(rw);
+	return (0);
+}
+
+static void
+test_broker_cannot_reopen(void **state)
+{
+	struct qt_broker	b;
+	int			status, stop;
+
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("needs root (to run as another uid)\n");
+		skip();
+	}
+	assert_int_equal(qt_broker_start_as(&b, QT_NOBODY, QT_NOBODY, NULL),
+	    0);
+	status = qt_run(te_body_unreachable, &b);
+	stop = qt_broker_stop(&b);
+	assert_int_equal(status, 0);
+	assert_int_equal(stop, 0);
+}
+
 /* A recipient of another uid, waiting to be granted to. */
 static int
 te_peer_as(struct qt_peer *p, uid_t uid, gid_t gid)
@@ -492,6 +551,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_uid),
 		cmocka_unit_test(test_same_uid_unprivileged),
+		cmocka_unit_test(test_broker_cannot_reopen),
 		cmocka_unit_test(test_other_uid),
 		cmocka_unit_test(test_supplementary_group),
 		cmocka_unit_test(test_creds_at_grant),

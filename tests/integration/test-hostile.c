@@ -15,7 +15,8 @@
  *   another uid (root only): no access beyond its grants, and for every
  *   kernel-enforced grant each way to write fails.
  *
- * Revocation is not covered here yet (hostile revoke cases come with it).
+ * Malformed CTL, REVOKE, WATCH and NOTICE messages are in the table;
+ * hostile watchers and revokers are in test-hostile-revoke.
  */
 
 #include "proto.h"
@@ -235,6 +236,40 @@ static const struct th_raw th_raws[] = {
 	{ "fds: delete with three", 0, 0, PROTO_DELETE, -1, -1, -1, 0, 3,
 	    0 },
 	{ "fds: stats with 28", 0, 0, PROTO_STATS, -1, -1, -1, 0, 28, 0 },
+	{ "raw: ctl padding set", 0, 0, PROTO_CTL, -1, -1,
+	    TH_OFF(proto_ctl, pad), 1, 1, 0 },
+	{ "raw: ctl without flags", 0, 0, PROTO_CTL, -1, -1,
+	    TH_OFF(proto_ctl, flags), 0, 1, 0 },
+	{ "raw: ctl reserved flag bit", 0, 0, PROTO_CTL, -1, -1,
+	    TH_OFF(proto_ctl, flags), 0x0100, 1, 0 },
+	{ "raw: ctl query and change at once", 0, 0, PROTO_CTL, -1, -1,
+	    TH_OFF(proto_ctl, flags), SHMCTL_GET_FLAGS | SHMCTL_LAZY, 1, 0 },
+	{ "raw: ctl size without ANON", 0, 0, PROTO_CTL, -1, -1,
+	    TH_OFF(proto_ctl, size), 4096, 1, 0 },
+	{ "raw: ctl physical memory", 0, 0, PROTO_CTL, -1, -1,
+	    TH_OFF(proto_ctl, flags), SHMCTL_PHYS, 1, 0 },
+	{ "fds: ctl without its fd", 0, 0, PROTO_CTL, -1, -1, -1, 0, 0, 0 },
+	{ "fds: ctl with two", 0, 0, PROTO_CTL, -1, -1, -1, 0, 2, 0 },
+	{ "raw: revoke padding set", 0, 0, PROTO_REVOKE, -1, -1,
+	    TH_OFF(proto_revoke, pad), 1, 1, 0 },
+	{ "raw: revoke pid 0", 0, 0, PROTO_REVOKE, -1, -1,
+	    TH_OFF(proto_revoke, pid), 0, 1, 0 },
+	{ "raw: revoke pid -2", 0, 0, PROTO_REVOKE, -1, -1,
+	    TH_OFF(proto_revoke, pid), (uint32_t)-2, 1, 0 },
+	{ "fds: revoke without its fd", 0, 0, PROTO_REVOKE, -1, -1, -1, 0,
+	    0, 0 },
+	{ "fds: revoke with two", 0, 0, PROTO_REVOKE, -1, -1, -1, 0, 2, 0 },
+	{ "raw: watch with a payload", 0, 0, PROTO_WATCH, 8, 8, -1, 0, 0,
+	    0 },
+	{ "fds: watch with an fd", 0, 0, PROTO_WATCH, -1, -1, -1, 0, 1, 0 },
+	{ "fds: notice sent as a request, with an fd", 0, 0, PROTO_NOTICE,
+	    -1, -1, -1, 0, 1, 0 },
+	{ "raw: notice answer truncated", 0, 0, PROTO_NOTICE | PROTO_REPLY,
+	    4, 4, -1, 0, 0, 0 },
+	{ "raw: notice answer with a negative errno", 0, 0,
+	    PROTO_NOTICE | PROTO_REPLY, -1, -1, 0, (uint32_t)-1, 0, 0 },
+	{ "fds: notice answer with an fd", 0, 0, PROTO_NOTICE | PROTO_REPLY,
+	    -1, -1, -1, 0, 1, 0 },
 };
 
 /* A valid payload for type (what th_raws then spoils). */
@@ -244,6 +279,8 @@ th_raw_payload(uint16_t type, unsigned char *pay)
 	struct proto_grant	g = { .pid = getpid(), .access = O_RDONLY };
 	struct proto_open	o = { .handle = 1, .access = O_RDONLY };
 	struct proto_list	l = { .what = PROTO_LIST_HANDLES };
+	struct proto_ctl	c = { .flags = SHMCTL_LAZY };
+	struct proto_revoke	r = { .pid = getpid() };
 
 	memset(pay, 0, 65536);
 	if (type == PROTO_GRANT)
@@ -252,6 +289,10 @@ th_raw_payload(uint16_t type, unsigned char *pay)
 		memcpy(pay, &o, sizeof o);
 	else if (type == PROTO_LIST)
 		memcpy(pay, &l, sizeof l);
+	else if (type == PROTO_CTL)
+		memcpy(pay, &c, sizeof c);
+	else if (type == PROTO_REVOKE)
+		memcpy(pay, &r, sizeof r);
 }
 
 static int

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "common.h"
+#include "proto.h"
 
 /* Start a broker with extra options, run body in a child, stop it. */
 static void
@@ -457,6 +458,105 @@ test_per_process_options(void **state)
 	tl_run(extra, tl_body_per_process);
 }
 
+/*
+ * --max-objects: a grant of one object more fails EAGAIN and registers
+ * nothing; once an object's last handle goes, its place is free again.
+ */
+static int
+tl_body_objects(void *arg)
+{
+	struct qshm_stats	st;
+	shm_handle_t		h[3];
+	int			fd[3], i;
+
+	(void)arg;
+	for (i = 0; i < 3; i++)
+		QT_CHECK((fd[i] = qt_memfd(qt_page(), 'a' + i)) >= 0);
+	QT_CHECK_EQ(tl_grant(fd[0], getpid(), &h[0]), 0);
+	QT_CHECK_EQ(tl_grant(fd[1], getpid(), &h[1]), 0);
+	QT_CHECK_EQ(tl_grant(fd[2], getpid(), &h[2]), EAGAIN);
+	/* Another handle of a registered object is no new object. */
+	QT_CHECK_EQ(tl_grant(fd[1], getpid(), &h[2]), 0);
+	QT_CHECK_OK(qshm_stats(&st));
+	QT_CHECK_EQ(st.objects, 2);
+	QT_CHECK_EQ(st.handles, 3);
+	QT_CHECK_OK(shm_delete_handle(h[0]));
+	QT_CHECK_OK(qshm_stats(&st));
+	QT_CHECK_EQ(st.objects, 1);
+	QT_CHECK_EQ(tl_grant(fd[2], getpid(), &h[0]), 0);
+	QT_CHECK_OK(qshm_stats(&st));
+	QT_CHECK_EQ(st.objects, 2);
+	for (i = 0; i < 3; i++)
+		close(fd[i]);
+	return (0);
+}
+
+static void
+test_cap_objects(void **state)
+{
+	const char *const	extra[] = { "--max-objects", "2", NULL };
+
+	(void)state;
+	tl_run(extra, tl_body_objects);
+}
+
+/* A STATS request on raw connection s succeeds. */
+static int
+tl_served(int s)
+{
+	struct proto_msg	m;
+
+	if (proto_send(s, PROTO_STATS, 9, NULL, 0, -1) == -1 ||
+	    proto_recv(s, &m) == -1)
+		return (-1);
+	return (m.hdr.type == (PROTO_STATS | PROTO_REPLY) &&
+	    m.u.status.err == 0 ? 0 : -1);
+}
+
+/*
+ * --max-connections: the connection over the cap is closed at once,
+ * those within it are served, and a place that frees up is taken again.
+ */
+static int
+tl_body_connections(void *arg)
+{
+	const struct qt_broker	*b = arg;
+	struct qshm_stats	 st;
+	int64_t			 deadline;
+	int			 s1, s2, s3;
+	char			 c;
+
+	QT_CHECK_OK(qshm_stats(&st));
+	QT_CHECK_EQ(st.connections, 1);
+	QT_CHECK_EQ(st.max_connections, 2);
+	QT_CHECK((s1 = qt_connect(b->sock)) >= 0);
+	QT_CHECK_OK(tl_served(s1));
+	QT_CHECK((s2 = qt_connect(b->sock)) >= 0);
+	QT_CHECK_EQ(read(s2, &c, 1), 0);
+	QT_CHECK_OK(qshm_stats(&st));
+	QT_CHECK_EQ(st.connections, 2);
+	close(s1);
+	deadline = qt_now_ms() + QT_TIMEOUT_MS;
+	while (qshm_stats(&st) == 0 && st.connections != 1 &&
+	    qt_now_ms() < deadline)
+		qt_nap(2);
+	QT_CHECK_EQ(st.connections, 1);
+	QT_CHECK((s3 = qt_connect(b->sock)) >= 0);
+	QT_CHECK_OK(tl_served(s3));
+	close(s2);
+	close(s3);
+	return (0);
+}
+
+static void
+test_cap_connections(void **state)
+{
+	const char *const	extra[] = { "--max-connections", "2", NULL };
+
+	(void)state;
+	tl_run(extra, tl_body_connections);
+}
+
 int
 main(void)
 {
@@ -468,6 +568,8 @@ main(void)
 		cmocka_unit_test(test_cap_per_uid),
 		cmocka_unit_test(test_cap_global),
 		cmocka_unit_test(test_per_process_options),
+		cmocka_unit_test(test_cap_objects),
+		cmocka_unit_test(test_cap_connections),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

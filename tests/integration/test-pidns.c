@@ -94,7 +94,7 @@ tp_proc_start(struct tp_proc *t)
 	if (t->pid == 0) {
 		close(down[1]);
 		close(up[0]);
-		_exit(tp_proc_main(down[0], up[1]));
+		qt_exit(tp_proc_main(down[0], up[1]));
 	}
 	close(down[0]);
 	close(up[1]);
@@ -210,7 +210,7 @@ tp_outer(void *arg)
 	init = fork();
 	QT_CHECK(init != -1);
 	if (init == 0)
-		_exit(tp_ns_body());
+		qt_exit(tp_ns_body());
 	return (qt_wait(init));
 }
 

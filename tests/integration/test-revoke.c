@@ -156,7 +156,7 @@ tr_rcpt_start(struct tr_rcpt *r, int keep)
 		close(keep);
 		close(down[1]);
 		close(up[0]);
-		_exit(tr_rcpt_main(down[0], up[1]));
+		qt_exit(tr_rcpt_main(down[0], up[1]));
 	}
 	close(down[0]);
 	close(up[1]);
@@ -412,7 +412,7 @@ tr_body_errors(void *arg)
 		if (qt_recv_u64(pfd[0], &v) == -1)
 			_exit(1);
 		h = v;
-		_exit(tr_body_not_creator(&h));
+		qt_exit(tr_body_not_creator(&h));
 	}
 	close(pfd[0]);
 	QT_CHECK_OK(shm_create_handle(fd, pid, O_RDWR, &h, 0));

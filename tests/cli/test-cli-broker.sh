@@ -1,0 +1,68 @@
+#!/bin/sh
+# qshmctl broker: start-up failures and how they are reported (also by a
+# --daemon's parent), a relative --socket, and --audit - (stderr).
+
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+# A path that exists but is no socket is not replaced.
+: >"$tmp/file"
+rc 1 "a socket path that is a plain file" "$Q" broker --socket "$tmp/file"
+grepq "  says it is not a socket" "$tmp/err" \
+    "broker: $tmp/file: exists and is not a socket"
+check "  the file is left alone" test -f "$tmp/file"
+
+# The lock file cannot be opened.
+mkdir "$tmp/locked.sock.lock"
+rc 1 "a lock path that is a directory" "$Q" broker --socket \
+    "$tmp/locked.sock"
+grepq "  names the lock file" "$tmp/err" \
+    "broker: $tmp/locked.sock.lock: Is a directory"
+
+# The socket's directory is a plain file.
+rc 1 "a socket under a plain file" "$Q" broker --socket "$tmp/file/b.sock"
+grepq "  says why" "$tmp/err" \
+    "broker: $tmp/file/b.sock.lock: Not a directory"
+
+# Longer than sockaddr_un holds.
+long=$tmp/$(printf '%0120d' 0).sock
+rc 1 "a socket path too long to bind" "$Q" broker --socket "$long"
+grepq "  says so" "$tmp/err" "broker: $long: File name too long"
+
+# An audit file that cannot be opened: no broker, and a clear message,
+# from the --daemon's parent too (the child reports before it detaches).
+rc 1 "an audit file in a missing directory" "$Q" broker --socket \
+    "$tmp/a.sock" --audit "$tmp/none/audit.log"
+grepq "  names the audit file" "$tmp/err" \
+    "broker: $tmp/none/audit.log: No such file or directory"
+check "  no socket is left" test ! -e "$tmp/a.sock"
+rc 1 "the same with --daemon" "$Q" broker --daemon --socket \
+    "$tmp/a.sock" --audit "$tmp/none/audit.log"
+grepq "  the parent prints the child's error" "$tmp/err" \
+    "broker: $tmp/none/audit.log: No such file or directory"
+check "  no socket is left" test ! -e "$tmp/a.sock"
+
+# A relative --socket is made absolute against the working directory;
+# --audit - logs to stderr.
+mkdir "$tmp/cwd"
+(cd "$tmp/cwd" && exec "$Q" broker --socket rel.sock --audit - \
+    2>"$tmp/audit.err") &
+bpid=$!
+i=0
+while [ ! -S "$tmp/cwd/rel.sock" ] && [ "$i" -lt 200 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+check "a relative --socket listens in the working directory" \
+    test -S "$tmp/cwd/rel.sock"
+rc 0 "  and serves" "$Q" -s "$tmp/cwd/rel.sock" create --anon --size 4096
+check "  the creation is audited on stderr" \
+    grep -q '"event":"park"' "$tmp/audit.err"
+kill "$bpid"
+wait "$bpid"
+brc=$?
+bpid=
+check "  SIGTERM: exit 0" test "$brc" -eq 0
+check "  the socket is removed" test ! -e "$tmp/cwd/rel.sock"
+
+finish

@@ -535,7 +535,7 @@ test_ack_flood(void **state)
 static int
 hr_body_err_ack(void *arg)
 {
-	const char		*sock = arg;
+	const char	*sock = arg;
 	struct hr_fix	f;
 	uint32_t	count;
 
@@ -568,7 +568,7 @@ test_ack_errno(void **state)
 static int
 hr_body_exits(void *arg)
 {
-	const char		*sock = arg;
+	const char	*sock = arg;
 	struct hr_fix	f;
 	uint32_t	count;
 
@@ -593,7 +593,7 @@ test_target_exits(void **state)
 static int
 hr_body_never_kill(void *arg)
 {
-	const char		*sock = arg;
+	const char	*sock = arg;
 	struct hr_fix	f;
 	uint32_t	count;
 
@@ -619,7 +619,7 @@ test_never_acks_kill(void **state)
 static int
 hr_body_never_report(void *arg)
 {
-	const char		*sock = arg;
+	const char	*sock = arg;
 	struct hr_fix	f;
 	uint32_t	count;
 
@@ -728,7 +728,7 @@ hr_body_uid_child(void *arg)
 static int
 hr_body_uid(void *arg)
 {
-	const char		*sock = arg;
+	const char	*sock = arg;
 	struct hr_fix	f;
 	struct hr_uid	u;
 	shm_handle_t	h2;

@@ -9,12 +9,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "client.h"
+
+#define ADMIN_PATH_SIZE	sizeof(((struct qshm_handle_info *)NULL)->path)
+_Static_assert(sizeof(((struct qshm_object_info *)NULL)->path) ==
+    ADMIN_PATH_SIZE, "one path size");
 
 #define ADMIN_LIST_SEALS \
 	(F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL)
@@ -139,21 +144,40 @@ admin_list(uint32_t what, size_t recsize, void **out, size_t *count)
 	return (r);
 }
 
+/*
+ * A list of records that each hold a path of ADMIN_PATH_SIZE bytes at
+ * path_off: the broker's word that the paths end is not taken, they are
+ * ended here.
+ */
+static int
+admin_list_paths(uint32_t what, size_t recsize, size_t path_off, void **out,
+    size_t *count)
+{
+	unsigned char	*rec;
+	size_t		 i, end = path_off + ADMIN_PATH_SIZE - 1;
+
+	if (count == NULL)
+		return (client_fail(EINVAL, "NULL result pointer"));
+	if (admin_list(what, recsize, out, count) == -1)
+		return (-1);
+	for (i = 0, rec = *out; i < *count; i++, rec += recsize)
+		rec[end] = '\0';
+	return (0);
+}
+
 /* List the handles the caller may see; free(*out) afterwards. */
 int
 qshm_list_handles(struct qshm_handle_info **out, size_t *count)
 {
 	void	*p;
-	size_t	 i;
 
-	if (out == NULL || count == NULL)
+	if (out == NULL)
 		return (client_fail(EINVAL, "NULL result pointer"));
 	*out = NULL;
-	if (admin_list(PROTO_LIST_HANDLES, sizeof **out, &p, count) == -1)
+	if (admin_list_paths(PROTO_LIST_HANDLES, sizeof **out,
+	    offsetof(struct qshm_handle_info, path), &p, count) == -1)
 		return (-1);
 	*out = p;
-	for (i = 0; i < *count; i++)
-		(*out)[i].path[sizeof (*out)[i].path - 1] = '\0';
 	return (0);
 }
 
@@ -162,16 +186,14 @@ int
 qshm_list_objects(struct qshm_object_info **out, size_t *count)
 {
 	void	*p;
-	size_t	 i;
 
-	if (out == NULL || count == NULL)
+	if (out == NULL)
 		return (client_fail(EINVAL, "NULL result pointer"));
 	*out = NULL;
-	if (admin_list(PROTO_LIST_OBJECTS, sizeof **out, &p, count) == -1)
+	if (admin_list_paths(PROTO_LIST_OBJECTS, sizeof **out,
+	    offsetof(struct qshm_object_info, path), &p, count) == -1)
 		return (-1);
 	*out = p;
-	for (i = 0; i < *count; i++)
-		(*out)[i].path[sizeof (*out)[i].path - 1] = '\0';
 	return (0);
 }
 

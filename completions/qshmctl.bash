@@ -8,15 +8,15 @@ _qshmctl()
 	local cur words cands
 	cur=${COMP_WORDS[COMP_CWORD]}
 	words=("${COMP_WORDS[@]:1:COMP_CWORD}")
-	local IFS=$'\n'
-	cands=($("${COMP_WORDS[0]}" __complete -- "${words[@]}" \
-	    2>/dev/null))
+	mapfile -t cands < <("${COMP_WORDS[0]}" __complete -- "${words[@]}" \
+	    2>/dev/null)
 	if [[ ${cands[0]} == :files ]]; then
-		COMPREPLY=($(compgen -f -- "$cur"))
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		compopt -o filenames 2>/dev/null
 		return 0
 	fi
-	COMPREPLY=($(compgen -W "${cands[*]}" -- "$cur"))
+	local IFS=$'\n'
+	mapfile -t COMPREPLY < <(compgen -W "${cands[*]}" -- "$cur")
 }
 
 complete -F _qshmctl qshmctl

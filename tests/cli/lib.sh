@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # lib.sh: shared by the qshmctl suites (sourced, POSIX sh).  Starts a
 # private broker on a temporary socket, prints TAP lines, cleans up at
 # exit.  Needs QSHMCTL (the binary) in the environment, as tests/run.sh

@@ -26,6 +26,9 @@
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
+#include <setjmp.h>
+
+#include <cmocka.h>
 
 #include "common.h"
 
@@ -411,6 +414,20 @@ qt_run(int (*fn)(void *), void *arg)
 	if (pid == -1)
 		return (-1);
 	return (qt_wait(pid));
+}
+
+/* See common.h. */
+void
+qt_with_broker(const char *const *extra, int (*body)(void *), void *arg)
+{
+	struct qt_broker	b;
+	int			status, stop;
+
+	assert_int_equal(qt_broker_start(&b, extra), 0);
+	status = qt_run(body, arg != NULL ? arg : &b);
+	stop = qt_broker_stop(&b);
+	assert_int_equal(status, 0);
+	assert_int_equal(stop, 0);
 }
 
 bool

@@ -77,6 +77,12 @@ pid_t	qt_fork(int (*fn)(void *), void *arg);
 int	qt_wait(pid_t pid);
 /* qt_fork() then qt_wait(). */
 int	qt_run(int (*fn)(void *), void *arg);
+/*
+ * Start a broker with extra options, run body(arg) in a child (arg NULL:
+ * the struct qt_broker), stop the broker; asserts that both went well.
+ */
+void	qt_with_broker(const char *const *extra, int (*body)(void *),
+	    void *arg);
 /* Has pid exited (zombie or gone)?  Does not reap. */
 bool	qt_exited(pid_t pid);
 

@@ -31,20 +31,6 @@
 
 #include "common.h"
 
-/* Start a broker, run body in a child, stop the broker. */
-static void
-tb_run(const char *const *extra, int (*body)(void *))
-{
-	struct qt_broker	b;
-	int			status, stop;
-
-	assert_int_equal(qt_broker_start(&b, extra), 0);
-	status = qt_run(body, &b);
-	stop = qt_broker_stop(&b);
-	assert_int_equal(status, 0);
-	assert_int_equal(stop, 0);
-}
-
 /* Send raw bytes with nfds memfds attached. */
 static int
 tb_send_raw(int s, const void *buf, size_t len, int nfds)
@@ -239,7 +225,7 @@ static void
 test_garbage(void **state)
 {
 	(void)state;
-	tb_run(NULL, tb_body_garbage);
+	qt_with_broker(NULL, tb_body_garbage, NULL);
 }
 
 struct tb_victim {
@@ -347,7 +333,7 @@ static void
 test_client_killed(void **state)
 {
 	(void)state;
-	tb_run(NULL, tb_body_killed);
+	qt_with_broker(NULL, tb_body_killed, NULL);
 }
 
 /* One raw connection: a stats request; with grant, a grant and an open. */
@@ -422,7 +408,7 @@ static void
 test_thousand_connections(void **state)
 {
 	(void)state;
-	tb_run(NULL, tb_body_thousand);
+	qt_with_broker(NULL, tb_body_thousand, NULL);
 }
 
 /* Run a second broker on b's path; its exit status and stderr. */
@@ -472,7 +458,7 @@ static void
 test_one_broker_per_path(void **state)
 {
 	(void)state;
-	tb_run(NULL, tb_body_second);
+	qt_with_broker(NULL, tb_body_second, NULL);
 }
 
 /* A fresh directory for a socket nobody listens on. */

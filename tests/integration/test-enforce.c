@@ -23,19 +23,6 @@
 
 #include "common.h"
 
-static void
-te_run(const char *const *extra, int (*body)(void *))
-{
-	struct qt_broker	b;
-	int			status, stop;
-
-	assert_int_equal(qt_broker_start(&b, extra), 0);
-	status = qt_run(body, &b);
-	stop = qt_broker_stop(&b);
-	assert_int_equal(status, 0);
-	assert_int_equal(stop, 0);
-}
-
 /*
  * Grant fd to pid (size != 0: the sub-range [off, off + size)) and check
  * the listed record: enforcement, reason and the fields the grant set.
@@ -142,7 +129,7 @@ static void
 test_same_uid(void **state)
 {
 	(void)state;
-	te_run(NULL, te_body_same_uid);
+	qt_with_broker(NULL, te_body_same_uid, NULL);
 }
 
 static int
@@ -313,7 +300,7 @@ test_other_uid(void **state)
 		print_message("needs root (to make another uid's process)\n");
 		skip();
 	}
-	te_run(NULL, te_body_other_uid);
+	qt_with_broker(NULL, te_body_other_uid, NULL);
 }
 
 static int
@@ -364,7 +351,7 @@ test_supplementary_group(void **state)
 		print_message("needs root (to set groups)\n");
 		skip();
 	}
-	te_run(NULL, te_body_supplementary);
+	qt_with_broker(NULL, te_body_supplementary, NULL);
 }
 
 /* A recipient that connects as root, then becomes nobody in group 4242. */
@@ -428,7 +415,7 @@ test_creds_at_grant(void **state)
 		print_message("needs root (to change a process's uid)\n");
 		skip();
 	}
-	te_run(NULL, te_body_creds_now);
+	qt_with_broker(NULL, te_body_creds_now, NULL);
 }
 
 static int
@@ -475,7 +462,7 @@ test_kernel_enforced_open(void **state)
 		print_message("needs root (to make another uid's process)\n");
 		skip();
 	}
-	te_run(NULL, te_body_kernel_really);
+	qt_with_broker(NULL, te_body_kernel_really, NULL);
 }
 
 static int
@@ -525,7 +512,7 @@ test_require_enforced(void **state)
 	const char *const	extra[] = { "--require-enforced", NULL };
 
 	(void)state;
-	te_run(extra, te_body_require);
+	qt_with_broker(extra, te_body_require, NULL);
 }
 
 /* qshm_reason_str() names every reason. */

@@ -348,20 +348,6 @@ hr_fix_end(struct hr_fix *f, int status)
 	return (0);
 }
 
-/* Start a broker with extra options, run body in a child, stop it. */
-static void
-hr_run(const char *const *extra, int (*body)(void *))
-{
-	struct qt_broker	b;
-	int			status, stop;
-
-	assert_int_equal(qt_broker_start(&b, extra), 0);
-	status = qt_run(body, b.sock);
-	stop = qt_broker_stop(&b);
-	assert_int_equal(status, 0);
-	assert_int_equal(stop, 0);
-}
-
 /* A deadline no case reaches: answers must come from what R does. */
 static const char *const hr_patient[] = { "--revoke-timeout", "600000",
     "--revoke-enforce", "report", NULL };
@@ -395,7 +381,7 @@ hr_audited(shm_handle_t h, const char *state)
 static int
 hr_body_not_watcher(void *arg)
 {
-	const char		*sock = arg;
+	const char		*sock = ((const struct qt_broker *)arg)->sock;
 	struct hr_fix		f;
 	struct proto_msg	m;
 	struct qshm_stats	st;
@@ -430,7 +416,7 @@ test_ack_not_watcher(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	snprintf(hr_audit, sizeof hr_audit, "%s/audit.log", dir);
-	hr_run(extra, hr_body_not_watcher);
+	qt_with_broker(extra, hr_body_not_watcher, NULL);
 	unlink(hr_audit);
 	rmdir(dir);
 }
@@ -443,7 +429,7 @@ test_ack_not_watcher(void **state)
 static int
 hr_body_unsent_id(void *arg)
 {
-	const char		*sock = arg;
+	const char		*sock = ((const struct qt_broker *)arg)->sock;
 	struct hr_fix		f;
 	struct proto_msg	m;
 	uint32_t		count, old;
@@ -475,7 +461,7 @@ static void
 test_ack_unsent_id(void **state)
 {
 	(void)state;
-	hr_run(hr_patient, hr_body_unsent_id);
+	qt_with_broker(hr_patient, hr_body_unsent_id, NULL);
 }
 
 /*
@@ -486,7 +472,7 @@ test_ack_unsent_id(void **state)
 static int
 hr_body_flood(void *arg)
 {
-	const char		*sock = arg;
+	const char		*sock = ((const struct qt_broker *)arg)->sock;
 	struct hr_fix		f;
 	struct qshm_stats	st;
 	uint32_t		count;
@@ -524,7 +510,7 @@ static void
 test_ack_flood(void **state)
 {
 	(void)state;
-	hr_run(hr_patient, hr_body_flood);
+	qt_with_broker(hr_patient, hr_body_flood, NULL);
 }
 
 /*
@@ -535,7 +521,7 @@ test_ack_flood(void **state)
 static int
 hr_body_err_ack(void *arg)
 {
-	const char	*sock = arg;
+	const char	*sock = ((const struct qt_broker *)arg)->sock;
 	struct hr_fix	f;
 	uint32_t	count;
 
@@ -557,7 +543,7 @@ static void
 test_ack_errno(void **state)
 {
 	(void)state;
-	hr_run(hr_patient, hr_body_err_ack);
+	qt_with_broker(hr_patient, hr_body_err_ack, NULL);
 }
 
 /*
@@ -568,7 +554,7 @@ test_ack_errno(void **state)
 static int
 hr_body_exits(void *arg)
 {
-	const char	*sock = arg;
+	const char	*sock = ((const struct qt_broker *)arg)->sock;
 	struct hr_fix	f;
 	uint32_t	count;
 
@@ -586,14 +572,14 @@ static void
 test_target_exits(void **state)
 {
 	(void)state;
-	hr_run(hr_patient, hr_body_exits);
+	qt_with_broker(hr_patient, hr_body_exits, NULL);
 }
 
 /* A watcher that never answers: killed under kill. */
 static int
 hr_body_never_kill(void *arg)
 {
-	const char	*sock = arg;
+	const char	*sock = ((const struct qt_broker *)arg)->sock;
 	struct hr_fix	f;
 	uint32_t	count;
 
@@ -612,14 +598,14 @@ test_never_acks_kill(void **state)
 	    "--revoke-enforce", "kill", NULL };
 
 	(void)state;
-	hr_run(extra, hr_body_never_kill);
+	qt_with_broker(extra, hr_body_never_kill, NULL);
 }
 
 /* A watcher that never answers: reported (ETIMEDOUT) under report. */
 static int
 hr_body_never_report(void *arg)
 {
-	const char	*sock = arg;
+	const char	*sock = ((const struct qt_broker *)arg)->sock;
 	struct hr_fix	f;
 	uint32_t	count;
 
@@ -640,7 +626,7 @@ test_never_acks_report(void **state)
 	    "--revoke-enforce", "report", NULL };
 
 	(void)state;
-	hr_run(extra, hr_body_never_report);
+	qt_with_broker(extra, hr_body_never_report, NULL);
 }
 
 /*
@@ -651,7 +637,7 @@ test_never_acks_report(void **state)
 static int
 hr_body_wrong_fd(void *arg)
 {
-	const char		*sock = arg;
+	const char		*sock = ((const struct qt_broker *)arg)->sock;
 	struct hr_fix		f;
 	struct proto_revoke	rv;
 	struct proto_ctl	c = { .flags = SHMCTL_GET_FLAGS };
@@ -690,7 +676,7 @@ static void
 test_wrong_fd(void **state)
 {
 	(void)state;
-	hr_run(hr_patient, hr_body_wrong_fd);
+	qt_with_broker(hr_patient, hr_body_wrong_fd, NULL);
 }
 
 /* Another uid with the object's fds, read-only and read-write. */
@@ -728,7 +714,7 @@ hr_body_uid_child(void *arg)
 static int
 hr_body_uid(void *arg)
 {
-	const char	*sock = arg;
+	const char	*sock = ((const struct qt_broker *)arg)->sock;
 	struct hr_fix	f;
 	struct hr_uid	u;
 	shm_handle_t	h2;
@@ -755,7 +741,7 @@ test_other_uid(void **state)
 	(void)state;
 	if (geteuid() != 0)
 		skip();
-	hr_run(hr_patient, hr_body_uid);
+	qt_with_broker(hr_patient, hr_body_uid, NULL);
 }
 
 int

@@ -26,20 +26,6 @@
 #include "common.h"
 #include "proto.h"
 
-/* Start a broker with extra options, run body in a child, stop it. */
-static void
-tl_run(const char *const *extra, int (*body)(void *))
-{
-	struct qt_broker	b;
-	int			status, stop;
-
-	assert_int_equal(qt_broker_start(&b, extra), 0);
-	status = qt_run(body, &b);
-	stop = qt_broker_stop(&b);
-	assert_int_equal(status, 0);
-	assert_int_equal(stop, 0);
-}
-
 /* Grant fd to pid read-only; 0 or the errno. */
 static int
 tl_grant(int fd, pid_t pid, shm_handle_t *h)
@@ -144,7 +130,7 @@ static void
 test_limit_eagain(void **state)
 {
 	(void)state;
-	tl_run(NULL, tl_body_limit);
+	qt_with_broker(NULL, tl_body_limit, NULL);
 }
 
 static int
@@ -212,7 +198,7 @@ static void
 test_rlimit_wrappers(void **state)
 {
 	(void)state;
-	tl_run(NULL, tl_body_rlimit);
+	qt_with_broker(NULL, tl_body_rlimit, NULL);
 }
 
 static int
@@ -256,7 +242,7 @@ static void
 test_limit_other_pid(void **state)
 {
 	(void)state;
-	tl_run(NULL, tl_body_other_pid);
+	qt_with_broker(NULL, tl_body_other_pid, NULL);
 }
 
 /* Run op LIMIT in peer p; the errno (0 on success). */
@@ -311,7 +297,7 @@ test_limit_unprivileged(void **state)
 		print_message("needs root (to make an unprivileged client)\n");
 		skip();
 	}
-	tl_run(NULL, tl_body_unprivileged);
+	qt_with_broker(NULL, tl_body_unprivileged, NULL);
 }
 
 static int
@@ -359,7 +345,7 @@ test_cap_per_uid(void **state)
 	const char *const	extra[] = { "--max-handles-per-uid", "4", NULL };
 
 	(void)state;
-	tl_run(extra, tl_body_per_uid);
+	qt_with_broker(extra, tl_body_per_uid, NULL);
 }
 
 static int
@@ -420,7 +406,7 @@ test_cap_global(void **state)
 				    "--max-handles-per-uid", "2", NULL };
 
 	(void)state;
-	tl_run(extra, tl_body_global);
+	qt_with_broker(extra, tl_body_global, NULL);
 }
 
 static int
@@ -455,7 +441,7 @@ test_per_process_options(void **state)
 				    "--handles-per-process-max", "10", NULL };
 
 	(void)state;
-	tl_run(extra, tl_body_per_process);
+	qt_with_broker(extra, tl_body_per_process, NULL);
 }
 
 /*
@@ -497,7 +483,7 @@ test_cap_objects(void **state)
 	const char *const	extra[] = { "--max-objects", "2", NULL };
 
 	(void)state;
-	tl_run(extra, tl_body_objects);
+	qt_with_broker(extra, tl_body_objects, NULL);
 }
 
 /* A STATS request on raw connection s succeeds. */
@@ -554,7 +540,7 @@ test_cap_connections(void **state)
 	const char *const	extra[] = { "--max-connections", "2", NULL };
 
 	(void)state;
-	tl_run(extra, tl_body_connections);
+	qt_with_broker(extra, tl_body_connections, NULL);
 }
 
 int

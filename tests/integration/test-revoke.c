@@ -263,20 +263,6 @@ tr_wait_state(int fd, pid_t pid, int want)
 	return (s);
 }
 
-/* Start a broker with extra options, run body in a child, stop it. */
-static void
-tr_run(const char *const *extra, int (*body)(void *), void *arg)
-{
-	struct qt_broker	b;
-	int			status, stop;
-
-	assert_int_equal(qt_broker_start(&b, extra), 0);
-	status = qt_run(body, arg);
-	stop = qt_broker_stop(&b);
-	assert_int_equal(status, 0);
-	assert_int_equal(stop, 0);
-}
-
 /*
  * The main case, for either way of mapping: the recipient reads, its
  * child has nothing, a second handle waits; after shm_revoke() the next
@@ -322,7 +308,7 @@ test_revoke_mmap_handle(void **state)
 	enum tr_how	how = TR_MAP_HANDLE;
 
 	(void)state;
-	tr_run(NULL, tr_body_revoke, &how);
+	qt_with_broker(NULL, tr_body_revoke, &how);
 }
 
 /* A mapping made by mmap() of an fd from a handle is revoked too. */
@@ -332,7 +318,7 @@ test_revoke_mmap_fd(void **state)
 	enum tr_how	how = TR_MAP_FD;
 
 	(void)state;
-	tr_run(NULL, tr_body_revoke, &how);
+	qt_with_broker(NULL, tr_body_revoke, &how);
 }
 
 /* pid -1 reaches every recipient and the creator's own mapping. */
@@ -365,7 +351,7 @@ static void
 test_revoke_everyone(void **state)
 {
 	(void)state;
-	tr_run(NULL, tr_body_everyone, NULL);
+	qt_with_broker(NULL, tr_body_everyone, NULL);
 }
 
 /* In a recipient: shm_revoke() of an fd it got from a handle. */
@@ -428,7 +414,7 @@ static void
 test_revoke_errors(void **state)
 {
 	(void)state;
-	tr_run(NULL, tr_body_errors, NULL);
+	qt_with_broker(NULL, tr_body_errors, NULL);
 }
 
 /* A stopped recipient cannot answer: killed through its pidfd. */
@@ -461,7 +447,7 @@ test_revoke_kill(void **state)
 	    "--revoke-enforce", "kill", NULL };
 
 	(void)state;
-	tr_run(extra, tr_body_kill, NULL);
+	qt_with_broker(extra, tr_body_kill, NULL);
 }
 
 /*
@@ -500,7 +486,7 @@ test_revoke_report(void **state)
 	    "--revoke-enforce", "report", NULL };
 
 	(void)state;
-	tr_run(extra, tr_body_report, NULL);
+	qt_with_broker(extra, tr_body_report, NULL);
 }
 
 /* In a second process: the flags the creator set, seen from here. */
@@ -558,7 +544,7 @@ static void
 test_revoke_seal(void **state)
 {
 	(void)state;
-	tr_run(NULL, tr_body_seal, NULL);
+	qt_with_broker(NULL, tr_body_seal, NULL);
 }
 
 /* The errnos of shm_ctl(): what Linux cannot do, and bad arguments. */
@@ -614,7 +600,7 @@ static void
 test_revoke_ctl_errors(void **state)
 {
 	(void)state;
-	tr_run(NULL, tr_body_ctl_errors, NULL);
+	qt_with_broker(NULL, tr_body_ctl_errors, NULL);
 }
 
 /*
@@ -708,7 +694,7 @@ static void
 test_revoke_admin(void **state)
 {
 	(void)state;
-	tr_run(NULL, tr_body_admin, NULL);
+	qt_with_broker(NULL, tr_body_admin, NULL);
 }
 
 int

@@ -7,6 +7,8 @@
  */
 
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -77,24 +79,37 @@ objects_fddir_close(void)
 	objects_fddir = -1;
 }
 
+/* Hold /proc/self/fd, if it is procfs; -1 if not. */
+static int
+objects_fddir_open(void)
+{
+	struct statfs	sfs;
+
+	if (!objects_atfork_set)
+		objects_atfork_set = pthread_atfork(NULL, NULL,
+		    objects_fddir_close) == 0;
+	if (!objects_atfork_set)
+		return (-1);
+	objects_fddir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC);
+	if (objects_fddir != -1 && (fstatfs(objects_fddir, &sfs) == -1 ||
+	    sfs.f_type != PROC_SUPER_MAGIC))
+		objects_fddir_close();
+	return (objects_fddir);
+}
+
 /*
  * Open /proc/self/fd/N, from a held /proc/self/fd directory (a third of
  * the cost: no walk through /proc and self each time), else in full.
+ * *checked says whether the result is known to be N's file.
  */
 static int
-objects_open_magic(int fd, int flags)
+objects_open_magic(int fd, int flags, bool *checked)
 {
 	char	name[64];
 
-	if (objects_fddir == -1) {
-		if (!objects_atfork_set)
-			objects_atfork_set = pthread_atfork(NULL, NULL,
-			    objects_fddir_close) == 0;
-		if (objects_atfork_set)
-			objects_fddir = open("/proc/self/fd", O_RDONLY |
-			    O_DIRECTORY | O_CLOEXEC);
-	}
-	if (objects_fddir != -1) {
+	*checked = objects_fddir != -1 || objects_fddir_open() != -1;
+	if (*checked) {
 		snprintf(name, sizeof name, "%d", fd);
 		return (openat(objects_fddir, name, flags));
 	}
@@ -102,23 +117,33 @@ objects_open_magic(int fd, int flags)
 	return (open(name, flags));
 }
 
-/* Reopen fd with mode access as a new description; -1 and errno. */
+/*
+ * Reopen fd with mode access as a new description; -1 and errno.  Through
+ * a held procfs directory the link is N's file by construction; through
+ * a path it is checked against dev and ino.
+ */
 static int
 objects_reopen(int fd, int access, uint64_t dev, uint64_t ino)
 {
 	struct stat	st;
 	int		nfd, saved;
+	bool		checked;
 
 	nfd = objects_open_magic(fd, access | O_CLOEXEC | O_NONBLOCK |
-	    O_NOCTTY);
+	    O_NOCTTY, &checked);
 	if (nfd == -1)
 		return (-1);
+	if (!checked && (fstat(nfd, &st) == -1 || st.st_dev != dev ||
+	    st.st_ino != ino)) {
+		close(nfd);
+		errno = EACCES;
+		return (-1);
+	}
 	/* Of the flags F_SETFL changes, only O_NONBLOCK was set above. */
-	if (fstat(nfd, &st) == -1 || st.st_dev != dev || st.st_ino != ino ||
-	    fcntl(nfd, F_SETFL, 0) == -1) {
+	if (fcntl(nfd, F_SETFL, 0) == -1) {
 		saved = errno;
 		close(nfd);
-		errno = saved == 0 ? EACCES : saved;
+		errno = saved;
 		return (-1);
 	}
 	return (nfd);
@@ -250,11 +275,15 @@ objects_need_fd(struct object *o, int fd, int access)
 	if (o->fd[access] != -1)
 		return (0);
 	nfd = objects_reopen(fd, access, o->dev, o->ino);
-	if (nfd == -1 && (errno == EMFILE || errno == ENFILE))
+	if (nfd != -1) {
+		o->fd[access] = nfd;
+		o->fresh |= 1u << access;
+		return (0);
+	}
+	if (errno == EMFILE || errno == ENFILE)
 		return (EAGAIN);
 	/* The broker may not open it itself: keep the client's, if exact. */
-	if (nfd == -1 && (fl = fcntl(fd, F_GETFL)) != -1 &&
-	    (fl & O_ACCMODE) == access)
+	if ((fl = fcntl(fd, F_GETFL)) != -1 && (fl & O_ACCMODE) == access)
 		nfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (nfd == -1)
 		return (errno == EMFILE || errno == ENFILE ? EAGAIN : EACCES);
@@ -330,10 +359,44 @@ objects_open(struct object *o, int access, int shared)
 		return (-1);
 	}
 	if (shared && o->fd[access] != -1 &&
-	    (fd = fcntl(o->fd[access], F_DUPFD_CLOEXEC, 0)) != -1)
+	    (fd = fcntl(o->fd[access], F_DUPFD_CLOEXEC, 0)) != -1) {
+		o->fresh &= ~(1u << access);
 		return (fd);
+	}
 	errno = errno == EMFILE || errno == ENFILE ? EAGAIN : EACCES;
 	return (-1);
+}
+
+/*
+ * The description reopened at grant time has been seen by no process but
+ * the broker: the recipient of the last reference may as well have it as a
+ * new one.  That saves a reopen through /proc, the costliest step of a
+ * handle cycle (make bench).  A revocable object outlives the handle in
+ * its grant, which needs the fd.
+ */
+int
+objects_open_last(struct object *o, int access, int shared)
+{
+	int	fd;
+
+	if (o->refs != 1 || (o->ctl_flags & SHMCTL_REVOCABLE) ||
+	    !(o->fresh & (1u << access)))
+		return (objects_open(o, access, shared));
+	fd = o->fd[access];
+	o->fd[access] = -1;
+	o->fresh &= ~(1u << access);
+	return (fd);
+}
+
+/* An fd from objects_open*() that never left: held again if it fits. */
+void
+objects_unsent(struct object *o, int access, int fd)
+{
+	if (o->fd[access] == -1) {
+		o->fd[access] = fd;
+		o->fresh |= 1u << access;
+	} else
+		close(fd);
 }
 
 /* Park o for uid with mode access; returns errno. */

@@ -23,6 +23,8 @@ struct object {
 	struct object	*prev;
 	uint64_t	 park_id;	/* @N while parked, else 0; a key */
 	int		 fd[3];		/* by O_RDONLY/O_WRONLY/O_RDWR or -1 */
+	unsigned	 fresh;		/* bit 1 << mode: fd[mode] reopened
+					   by us and never shared */
 	uint32_t	 refs;		/* handles and parking */
 	uint32_t	 pending;	/* its handles */
 	uid_t		 park_uid;
@@ -54,6 +56,13 @@ void		 objects_unref(struct object *);
  * Returns the fd, or -1 and errno.
  */
 int		 objects_open(struct object *, int access, int shared);
+/*
+ * As objects_open(), for a reference about to go that is o's last: hands
+ * over the held fd of mode access if no one else has ever had it.  An fd
+ * that could not be sent goes back through objects_unsent().
+ */
+int		 objects_open_last(struct object *, int access, int shared);
+void		 objects_unsent(struct object *, int access, int fd);
 /* The path /proc/self/fd shows for o, read at the first ask; or NULL. */
 const char	*objects_path(struct object *);
 /* A held fd with at least read access (for fstat and seals), or -1. */

@@ -433,11 +433,11 @@ requests_open(struct peer *p, struct proto_msg *m)
 		;
 	else if ((error = map ? requests_open_map_check(h, o) :
 	    requests_open_fd_check(h, o)) == 0 &&
-	    (fd = objects_open(h->obj, (int)o->access, map)) == -1)
+	    (fd = objects_open_last(h->obj, (int)o->access, map)) == -1)
 		error = errno;
 	if (error == 0 && ((r.flags = revoke_flags(h->obj, fd)) &
 	    SHMCTL_REVOCABLE) && (error = revoke_track(p, h, &rg)) != 0)
-		close(fd);
+		objects_unsent(h->obj, (int)o->access, fd);
 	if (error != 0) {
 		requests_deny(p, h, o->handle, error);
 		return (peers_reply_err(p, m, error));
@@ -446,7 +446,10 @@ requests_open(struct peer *p, struct proto_msg *m)
 	r.offset = h->offset;
 	r.length = h->length;
 	rc = peers_reply(p, m, &r, sizeof r, fd);
-	close(fd);
+	if (rc == 0)
+		close(fd);
+	else
+		objects_unsent(h->obj, (int)o->access, fd);
 	if (rc != 0 && rg != NULL)
 		revoke_untrack(rg);
 	/* Consumed only once the fd is on its way: failures never consume. */

@@ -581,6 +581,37 @@ test_map_contents(void **state)
 	close(fd);
 }
 
+/*
+ * Two handles to one object: the first opener gets a new description, the
+ * last the one the broker reopened at grant time; neither shares offset
+ * or status flags with the other or with the creator.
+ */
+static void
+test_open_fd_own_description(void **state)
+{
+	shm_handle_t	h1, h2;
+	int		fd, a, b;
+
+	(void)state;
+	fd = th_object(1);
+	assert_int_equal(lseek(fd, 100, SEEK_SET), 100);
+	h1 = th_grant(fd, getpid(), O_RDWR, 0);
+	h2 = th_grant(fd, getpid(), O_RDWR, 0);
+	assert_true((a = shm_open_handle(h1, O_RDWR)) >= 0);
+	assert_int_equal(lseek(a, 8, SEEK_SET), 8);
+	assert_int_equal(fcntl(a, F_SETFL, O_APPEND | O_NONBLOCK), 0);
+	assert_true((b = shm_open_handle(h2, O_RDWR)) >= 0);
+	assert_int_equal(lseek(b, 0, SEEK_CUR), 0);
+	assert_int_equal(fcntl(b, F_GETFL) & (O_APPEND | O_NONBLOCK), 0);
+	assert_int_equal(lseek(b, 16, SEEK_SET), 16);
+	assert_int_equal(lseek(a, 0, SEEK_CUR), 8);
+	assert_int_equal(lseek(fd, 0, SEEK_CUR), 100);
+	assert_int_equal(fcntl(fd, F_GETFL) & (O_APPEND | O_NONBLOCK), 0);
+	close(a);
+	close(b);
+	close(fd);
+}
+
 /* The fd of shm_open_handle(): lowest slot, CLOEXEC, mode, own offset. */
 static void
 test_open_fd_properties(void **state)
@@ -994,6 +1025,7 @@ main(void)
 		cmocka_unit_test(test_map_enomem),
 		cmocka_unit_test(test_map_contents),
 		cmocka_unit_test(test_open_fd_properties),
+		cmocka_unit_test(test_open_fd_own_description),
 		cmocka_unit_test(test_pid_binding),
 		cmocka_unit_test(test_creator_check),
 		cmocka_unit_test(test_nofd),

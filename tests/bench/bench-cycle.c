@@ -40,6 +40,9 @@ struct cycle_job {
 	int		 start_w;	/* write end, closed in children */
 };
 
+static void	cycle_mini_start(int);
+static void	cycle_mini_stop(void);
+
 static char	cycle_mini_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static pid_t	cycle_mini_pid;
 
@@ -231,9 +234,16 @@ cycle_run(struct cycle_job *tmpl, int npairs, uint64_t duration_ns)
 	    (double)(t1 - t0));
 }
 
+/*
+ * Comparisons run in alternating slices, so that load from other processes
+ * on a shared machine falls on each transport alike.
+ */
+#define CYCLE_SLICES	5
+
+/* n per-cycle samples of one pair over via, appended to all at *have. */
 static void
-cycle_latency(enum cycle_via via, int cpu_c, int cpu_r, size_t n,
-    uint64_t out[2])
+cycle_sample(enum cycle_via via, int cpu_r, size_t n, uint64_t *all,
+    size_t *have)
 {
 	struct cycle_job	 j;
 	size_t			 warm = n / 10;
@@ -241,18 +251,40 @@ cycle_latency(enum cycle_via via, int cpu_c, int cpu_r, size_t n,
 
 	memset(&j, 0, sizeof j);
 	j.via = via;
-	j.cpu_c = cpu_c;
+	j.cpu_c = 0;
 	j.cpu_r = cpu_r;
 	j.samples = s;
 	j.nsamples = n + warm;
 	(void)cycle_run(&j, 1, 0);
-	out[0] = bench_quantile(s + warm, n, 0.5);
-	out[1] = bench_quantile(s + warm, n, 0.99);
+	memcpy(all + *have, s + warm, n * sizeof *s);
+	*have += n;
 	munmap(s, (n + warm) * sizeof *s);
 }
 
+/* Median and p99 of n cycles of each transport (q[CYCLE_*][2]). */
 static void
-cycle_rows(const char *placement, const uint64_t q[2], const uint64_t raw[2])
+cycle_latency(int cpu_r, size_t n, uint64_t q[3][2])
+{
+	uint64_t	*all[3];
+	size_t		 have[3] = { 0, 0, 0 }, k;
+	int		 via;
+
+	for (via = 0; via < 3; via++)
+		if ((all[via] = calloc(n, sizeof *all[via])) == NULL)
+			bench_die("calloc");
+	for (k = 0; k < CYCLE_SLICES; k++)
+		for (via = 0; via < 3; via++)
+			cycle_sample((enum cycle_via)via, cpu_r,
+			    n / CYCLE_SLICES, all[via], &have[via]);
+	for (via = 0; via < 3; via++) {
+		q[via][0] = bench_quantile(all[via], have[via], 0.5);
+		q[via][1] = bench_quantile(all[via], have[via], 0.99);
+		free(all[via]);
+	}
+}
+
+static void
+cycle_rows(const char *placement, uint64_t q[3][2])
 {
 	static const char	*names[2] = { "handle cycle, median",
 				    "handle cycle, p99" };
@@ -261,14 +293,21 @@ cycle_rows(const char *placement, const uint64_t q[2], const uint64_t raw[2])
 
 	for (i = 0; i < 2; i++) {
 		r = bench_row(names[i], placement);
-		bench_fmt_ns(r->value, sizeof r->value, (double)q[i]);
+		bench_fmt_ns(r->value, sizeof r->value, (double)q[CYCLE_QSHM][i]);
 		snprintf(r->baseline, sizeof r->baseline, "SCM_RIGHTS + reply");
 		bench_fmt_ns(r->base_value, sizeof r->base_value,
-		    (double)raw[i]);
-		r->ratio = (double)q[i] / (double)raw[i];
+		    (double)q[CYCLE_RAW][i]);
+		r->ratio = (double)q[CYCLE_QSHM][i] / (double)q[CYCLE_RAW][i];
 		r->goal = BENCH_GOAL_RATIO_LE;
 		r->target = 2.5;
 	}
+	/* What any broker costs: the minimal one makes the same hops. */
+	r = bench_row(names[0], placement);
+	bench_fmt_ns(r->value, sizeof r->value, (double)q[CYCLE_QSHM][0]);
+	snprintf(r->baseline, sizeof r->baseline, "minimal fd broker");
+	bench_fmt_ns(r->base_value, sizeof r->base_value,
+	    (double)q[CYCLE_MINI][0]);
+	r->ratio = (double)q[CYCLE_QSHM][0] / (double)q[CYCLE_MINI][0];
 }
 
 /* Section 1: the handle cycle against a raw fd pass, both placements. */
@@ -277,18 +316,20 @@ bench_cycle(void)
 {
 	static const char	*opts[] = { NULL };
 	struct bench_broker	 b;
-	uint64_t		 raw[2], q[2];
+	uint64_t		 q[3][2];
 	size_t			 n = bench.quick ? 2000 : 10000;
 	int			 p;
 
 	bench_broker_start(&b, "cycle", 0, opts);
+	cycle_mini_start(0);
 	for (p = 0; p < 2; p++) {
 		bench_pin(b.pid, bench_cpu(p));
-		cycle_latency(CYCLE_RAW, 0, bench_cpu(p), n, raw);
-		cycle_latency(CYCLE_QSHM, 0, bench_cpu(p), n, q);
+		bench_pin(cycle_mini_pid, bench_cpu(p));
+		cycle_latency(bench_cpu(p), n, q);
 		cycle_rows(p == 0 ? "same CPU (all 0)" : "across (C0 R1 B1)",
-		    q, raw);
+		    q);
 	}
+	cycle_mini_stop();
 	bench_broker_stop(&b);
 }
 
@@ -331,6 +372,25 @@ cycle_mini_stop(void)
 	unlink(cycle_mini_path);
 }
 
+/* Cycles/s of npairs pairs, each transport the median of its slices. */
+static void
+cycle_tput(int npairs, uint64_t d, double *q, double *mini)
+{
+	struct cycle_job	j;
+	uint64_t		r[2][CYCLE_SLICES];
+	size_t			k;
+
+	memset(&j, 0, sizeof j);
+	for (k = 0; k < CYCLE_SLICES; k++) {
+		j.via = CYCLE_MINI;
+		r[0][k] = (uint64_t)cycle_run(&j, npairs, d / CYCLE_SLICES);
+		j.via = CYCLE_QSHM;
+		r[1][k] = (uint64_t)cycle_run(&j, npairs, d / CYCLE_SLICES);
+	}
+	*mini = (double)bench_quantile(r[0], CYCLE_SLICES, 0.5);
+	*q = (double)bench_quantile(r[1], CYCLE_SLICES, 0.5);
+}
+
 static void
 cycle_tput_row(const char *placement, int npairs, double q, double mini)
 {
@@ -355,7 +415,6 @@ bench_throughput(void)
 	static const int	 pairs[] = { 1, 2, 4, 16, 64 };
 	static const char	*opts[] = { NULL };
 	struct bench_broker	 b;
-	struct cycle_job	 j;
 	uint64_t		 d = bench.quick ? 300000000 : 1000000000;
 	double			 q, mini;
 	size_t			 i;
@@ -363,15 +422,11 @@ bench_throughput(void)
 
 	bench_broker_start(&b, "tput", 0, opts);
 	cycle_mini_start(0);
-	memset(&j, 0, sizeof j);
 	for (p = 0; p < 2; p++) {
 		bench_pin(b.pid, bench_cpu(p));
 		bench_pin(cycle_mini_pid, bench_cpu(p));
 		for (i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
-			j.via = CYCLE_MINI;
-			mini = cycle_run(&j, pairs[i], d);
-			j.via = CYCLE_QSHM;
-			q = cycle_run(&j, pairs[i], d);
+			cycle_tput(pairs[i], d, &q, &mini);
 			cycle_tput_row(p == 0 ? "same CPU (all 0)" :
 			    "across (B1, pairs 0)", pairs[i], q, mini);
 		}

@@ -88,7 +88,7 @@ struct proto_open_reply {
 	uint32_t	access;		/* the fd's access mode */
 	uint64_t	offset;		/* where the range starts in the object */
 	uint64_t	length;		/* the range; 0 is the whole object */
-	uint32_t	flags;		/* the object's SHMCTL_* flags now */
+	uint32_t	flags;		/* SHMCTL_* shm_ctl() set, not SEAL */
 	uint32_t	pad;
 };
 

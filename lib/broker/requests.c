@@ -435,8 +435,9 @@ requests_open(struct peer *p, struct proto_msg *m)
 	    requests_open_fd_check(h, o)) == 0 &&
 	    (fd = objects_open_last(h->obj, (int)o->access, map)) == -1)
 		error = errno;
-	if (error == 0 && ((r.flags = revoke_flags(h->obj, fd)) &
-	    SHMCTL_REVOCABLE) && (error = revoke_track(p, h, &rg)) != 0)
+	/* The library needs REVOCABLE; SEAL would cost a syscall a cycle. */
+	if (error == 0 && ((r.flags = h->obj->ctl_flags) & SHMCTL_REVOCABLE) &&
+	    (error = revoke_track(p, h, &rg)) != 0)
 		objects_unsent(h->obj, (int)o->access, fd);
 	if (error != 0) {
 		requests_deny(p, h, o->handle, error);

@@ -67,8 +67,8 @@ MAN3_ALIASES	:= shm_create_subrange_handle:shm_create_handle \
 		   qshm_open_parked qshm_unpark qshm_admin_revoke \
 		   qshm_socket_path qshm_error_detail qshm_reason_str)
 
-DEPS_PKGS	:= libcmocka-dev libedit-dev libjansson-dev pkg-config jq \
-		   xxd bsdextrautils mandoc
+DEPS_PKGS	:= libcmocka-dev libedit-dev libjansson-dev libncurses-dev \
+		   libbsd-dev libmd-dev pkg-config jq xxd bsdextrautils mandoc
 
 all: $(B)/qshmctl $(B)/libqshm.a $(B)/libqshm.so $(B)/qshm.pc $(SD_UNITS)
 
@@ -89,9 +89,20 @@ $(B)/qshm.pc: lib/qshm.pc.in Makefile
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@VERSION@|$(VERSION)|' lib/qshm.pc.in > $@
 
-$(B)/qshmctl: $(CLI_OBJS) $(BROKER_OBJS) $(B)/libqshm.a
+# qshmctl links jansson and libedit (with libedit's libtinfo, libbsd and
+# libmd) from their Debian .a files: the dynamic loader then maps libc
+# alone, as for /bin/true.  Loading and relocating those five shared
+# libraries was most of what `qshmctl --version` cost: 885 us against
+# 650 us static (median of 400 runs, three rounds; lsipc --version 885 us).
+# dlopen of libedit for the shell alone would still leave jansson and its
+# loader work; -Wl,-O1, --hash-style=gnu and --as-needed changed nothing
+# measurable.  The binary grows from 0.74 to 1.1 MB.
+QSHMCTL_LIBS	:= -Wl,-Bstatic -ljansson -ledit -ltinfo -lbsd -lmd \
+		   -Wl,-Bdynamic -lpthread
+
+$(B)/qshmctl: $(CLI_OBJS) $(BROKER_OBJS) $(B)/libqshm.a Makefile
 	$(CC) $(CFLAGS) $(QLDFLAGS) -o $@ $(CLI_OBJS) $(BROKER_OBJS) \
-	    $(B)/libqshm.a -ljansson -ledit -lpthread
+	    $(B)/libqshm.a $(QSHMCTL_LIBS)
 
 # Unit tests may reach into the broker's modules.
 $(B)/tests/unit/%: tests/unit/%.c $(BROKER_OBJS) $(B)/libqshm.a

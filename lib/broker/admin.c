@@ -192,11 +192,32 @@ admin_list_handles(const struct peer *p, struct admin_out *out)
 	admin_list_grants(p, out);
 }
 
+/*
+ * Whether o's path may have changed since it was read: a rename or an
+ * unlink changes it, but once the object has no link left and its path
+ * says so (every memfd), it is final.  Reading it again through
+ * /proc/self/fd was three quarters of the broker's time for a listing
+ * of 1000 parked memfds (4.1 ms).
+ */
+static bool
+admin_path_may_change(struct object *o, nlink_t nlink)
+{
+	static const char	 deleted[] = " (deleted)";
+	const char		*path;
+	size_t			 len, dlen = sizeof deleted - 1;
+
+	if (nlink != 0 || (path = objects_path(o)) == NULL)
+		return (true);
+	len = strlen(path);
+	return (len < dlen || strcmp(path + len - dlen, deleted) != 0);
+}
+
 static void
 admin_object_info(struct qshm_object_info *i, struct object *o)
 {
 	struct stat	st;
 	int		fd = objects_any_fd(o), seals;
+	nlink_t		nlink = 1;	/* unknown: read the path again */
 
 	i->dev = o->dev;
 	i->ino = o->ino;
@@ -206,12 +227,14 @@ admin_object_info(struct qshm_object_info *i, struct object *o)
 		i->gid = st.st_gid;
 		i->mode = st.st_mode;
 		i->size = (uint64_t)st.st_size;
+		nlink = st.st_nlink;
 	}
 	if ((seals = fcntl(fd, F_GET_SEALS)) != -1)
 		i->seals = (uint32_t)seals;
 	i->flags = revoke_flags(o, fd);
 	i->pending = o->pending;
-	objects_refresh_path(o);
+	if (admin_path_may_change(o, nlink))
+		objects_refresh_path(o);
 	admin_copy_path(i->path, o);
 }
 

@@ -24,6 +24,8 @@ struct out_col {
 
 struct out;
 
+/* Keys of fields are not copied: they are constants, like column keys. */
+
 struct out	*out_new(const char *, int, int);
 void		 out_free(struct out *);
 void		 out_set_bytes(struct out *, int);

@@ -28,9 +28,13 @@ maps_is_shm(const char *path)
 static int
 maps_parse_line(const char *line, struct maps_entry *e)
 {
-	unsigned	maj, min;
-	int		n = 0;
+	const char	*path = strchr(line, '/');
+	unsigned	 maj, min;
+	int		 n = 0;
 
+	/* No field before the path has a slash: most lines stop here. */
+	if (path == NULL || !maps_is_shm(path))
+		return (-1);
 	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64
 	    " %x:%x %" SCNu64 " %n", &e->start, &e->end, e->prot, &e->offset,
 	    &maj, &min, &e->ino, &n) != 7 || n == 0)
@@ -68,7 +72,7 @@ maps_scan_pid(const char *dir, int (*cb)(const struct maps_entry *, void *),
 	char			 path[64], *line = NULL;
 	size_t			 size = 0;
 	FILE			*fp;
-	int			 rv = 0;
+	int			 rv = 0, named = 0;
 
 	memset(&e, 0, sizeof e);
 	snprintf(path, sizeof path, "/proc/%s/maps", dir);
@@ -76,10 +80,15 @@ maps_scan_pid(const char *dir, int (*cb)(const struct maps_entry *, void *),
 		return (0);
 	e.pid = (pid_t)strtol(dir, NULL, 10);
 	e.uid = fstat(fileno(fp), &st) == 0 ? st.st_uid : (uid_t)-1;
-	maps_comm(&e, dir);
 	while (rv == 0 && getline(&line, &size, fp) != -1) {
-		if (maps_parse_line(line, &e) == 0)
-			rv = cb(&e, arg);
+		if (maps_parse_line(line, &e) != 0)
+			continue;
+		/* Only processes that map shared memory are named. */
+		if (!named) {
+			maps_comm(&e, dir);
+			named = 1;
+		}
+		rv = cb(&e, arg);
 	}
 	free(line);
 	fclose(fp);

@@ -139,6 +139,12 @@ $(B)/tests/unit/test-tokenize: tests/unit/test-tokenize.c \
 	$(CC) $(CFLAGS) $(QCFLAGS) -Icli -o $@ $< $(B)/obj/cli/tokenize.o \
 	    -lcmocka $(QLDFLAGS)
 
+# The encoder of hostile names: the one cli/ object it tests.
+$(B)/tests/unit/test-enc: tests/unit/test-enc.c $(B)/obj/cli/enc.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(QCFLAGS) -Icli -o $@ $< $(B)/obj/cli/enc.o \
+	    -lcmocka $(QLDFLAGS)
+
 install-completions:
 	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
 	    $(DESTDIR)$(FISHCOMPDIR)

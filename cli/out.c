@@ -2,6 +2,8 @@
  * out.c: the one output model.  Fields keep both a typed JSON value and
  * the text a person reads; out_render() picks one.  A record is a list of
  * fields; a table is a list of rows of fields under chosen columns.
+ * Strings are encoded here as they are rendered (enc.c): valid UTF-8 in
+ * JSON, no raw control bytes in text.
  */
 
 #include <sys/stat.h>
@@ -18,6 +20,7 @@
 #include <jansson.h>
 
 #include "cmd.h"
+#include "enc.h"
 
 enum out_kind {
 	OUT_KIND_STR,		/* v.s */
@@ -42,6 +45,8 @@ struct out_field {
 		int64_t		 i;
 		uint64_t	 u;
 	}		 v;
+	char		*safe;		/* v.s as text prints it; NULL: not
+					   made yet; v.s: the same */
 };
 
 #define OUT_TEXT_SIZE	32	/* the text of any number */
@@ -130,8 +135,11 @@ out_rec_free(struct out_rec *r)
 	size_t	i;
 
 	for (i = 0; i < r->n; i++) {
-		if (r->f[i].kind == OUT_KIND_STR)
-			free(r->f[i].v.s);
+		if (r->f[i].kind != OUT_KIND_STR)
+			continue;
+		if (r->f[i].safe != r->f[i].v.s)
+			free(r->f[i].safe);
+		free(r->f[i].v.s);
 	}
 	free(r->f);
 	r->f = NULL;
@@ -289,6 +297,7 @@ out_add(struct out *out, const char *key, enum out_kind kind)
 	f = &r->f[r->n++];
 	f->key = key;
 	f->kind = kind;
+	f->safe = NULL;
 	return (f);
 }
 
@@ -428,6 +437,44 @@ out_text(const struct out *out, const struct out_field *f,
 	return (buf);
 }
 
+/*
+ * The text of f as it is printed: strings escaped by enc_text() (with
+ * flags: ENC_SPACE in table cells), once, and kept in f.
+ */
+static const char *
+out_print_text(const struct out *out, struct out_field *f, int flags,
+    char buf[OUT_TEXT_SIZE])
+{
+	if (f->kind != OUT_KIND_STR)
+		return (out_text(out, f, buf));
+	if (f->safe == NULL) {
+		if (enc_text_len(f->v.s, flags) == strlen(f->v.s))
+			f->safe = f->v.s;
+		else if ((f->safe = enc_text(f->v.s, flags)) == NULL)
+			out_oom();
+	}
+	return (f->safe);
+}
+
+/*
+ * A JSON string of s.  jansson refuses what is not UTF-8; then each
+ * byte that does not start a valid sequence becomes U+FFFD, so a hostile
+ * name changes its own field only (its object keeps its dev and ino).
+ */
+static json_t *
+out_json_str(const char *s)
+{
+	json_t	*j;
+	char	*t;
+
+	if ((j = json_string(s)) != NULL)
+		return (j);
+	if ((t = enc_utf8(s)) == NULL || (j = json_string(t)) == NULL)
+		out_oom();
+	free(t);
+	return (j);
+}
+
 /* A new JSON value for f. */
 static json_t *
 out_json(const struct out_field *f)
@@ -436,7 +483,7 @@ out_json(const struct out_field *f)
 
 	switch (f->kind) {
 	case OUT_KIND_STR:
-		j = json_string(f->v.s);
+		j = out_json_str(f->v.s);
 		break;
 	case OUT_KIND_INT:
 		j = json_integer(f->v.i);
@@ -460,14 +507,15 @@ out_error(struct out *out, const char *object, int errnum,
 {
 	if (out->error != NULL)
 		return;
-	out->error = json_pack("{s:s, s:s, s:i, s:s}", "command",
-	    out->command, "object", object != NULL ? object : "",
-	    "errno", errnum, "message", message);
+	out->error = json_pack("{s:o, s:o, s:i, s:o}", "command",
+	    out_json_str(out->command), "object",
+	    out_json_str(object != NULL ? object : ""), "errno", errnum,
+	    "message", out_json_str(message));
 	if (out->error == NULL)
 		out_oom();
 }
 
-static const struct out_field *
+static struct out_field *
 out_rec_get(const struct out_rec *r, const char *key)
 {
 	size_t	i;
@@ -485,8 +533,8 @@ out_json_root(struct out *out)
 	json_t	*root, *rows, *row;
 	size_t	 i, j;
 
-	root = json_pack("{s:i, s:s}", "schema", QSHMCTL_SCHEMA, "command",
-	    out->command);
+	root = json_pack("{s:i, s:o}", "schema", QSHMCTL_SCHEMA, "command",
+	    out_json_str(out->command));
 	if (root == NULL)
 		out_oom();
 	for (i = 0; i < out->top.n; i++)
@@ -550,14 +598,14 @@ out_render_error(struct out *out, FILE *fp)
 static void
 out_render_record(struct out *out, FILE *fp)
 {
-	const struct out_field	*f;
+	struct out_field	*f;
 	char			 buf[OUT_TEXT_SIZE];
 	size_t			 i, w = 0;
 
 	if (out->quiet) {
 		if (out->primary != NULL &&
 		    (f = out_rec_get(&out->top, out->primary)) != NULL)
-			fprintf(fp, "%s\n", out_text(out, f, buf));
+			fprintf(fp, "%s\n", out_print_text(out, f, 0, buf));
 		return;
 	}
 	for (i = 0; i < out->top.n; i++) {
@@ -567,17 +615,22 @@ out_render_record(struct out *out, FILE *fp)
 	for (i = 0; i < out->top.n; i++) {
 		f = &out->top.f[i];
 		fprintf(fp, "%s:%*s %s\n", f->key,
-		    (int)(w - strlen(f->key)), "", out_text(out, f, buf));
+		    (int)(w - strlen(f->key)), "",
+		    out_print_text(out, f, 0, buf));
 	}
 }
 
+/*
+ * A table cell.  Spaces in it are escaped too: a row then splits into its
+ * columns at blanks, for the eye as for awk(1).
+ */
 static const char *
 out_cell(struct out *out, size_t row, size_t col, char buf[OUT_TEXT_SIZE])
 {
-	const struct out_field	*f;
+	struct out_field	*f;
 
 	f = out_rec_get(&out->rows[row], out->cols[out->sel[col]].key);
-	return (f != NULL ? out_text(out, f, buf) : "-");
+	return (f != NULL ? out_print_text(out, f, ENC_SPACE, buf) : "-");
 }
 
 static void
@@ -591,24 +644,31 @@ out_header(struct out *out, size_t col, char *buf, size_t size)
 	buf[i] = '\0';
 }
 
+/* Print cell in w columns, right-aligned or left-aligned and padded. */
+static void
+out_render_cell(FILE *fp, const char *cell, size_t w, int right, int last)
+{
+	size_t	pad = w - enc_width(cell);
+
+	if (right)
+		fprintf(fp, "%*s%s", (int)pad, "", cell);
+	else if (last)
+		fputs(cell, fp);
+	else
+		fprintf(fp, "%s%*s", cell, (int)pad, "");
+}
+
 static void
 out_render_line(struct out *out, FILE *fp, const char **cells,
     const size_t *w)
 {
 	size_t	j;
-	int	right, last;
 
 	for (j = 0; j < out->nsel; j++) {
-		right = out->cols[out->sel[j]].flags & OUT_RIGHT;
-		last = j + 1 == out->nsel;
 		if (j > 0)
 			fputc(' ', fp);
-		if (right)
-			fprintf(fp, "%*s", (int)w[j], cells[j]);
-		else if (last)
-			fputs(cells[j], fp);
-		else
-			fprintf(fp, "%-*s", (int)w[j], cells[j]);
+		out_render_cell(fp, cells[j], w[j],
+		    out->cols[out->sel[j]].flags & OUT_RIGHT, j + 1 == out->nsel);
 	}
 	fputc('\n', fp);
 }
@@ -628,7 +688,8 @@ out_render_table(struct out *out, FILE *fp)
 		out_header(out, j, hdr[j], sizeof hdr[j]);
 		w[j] = out->noheadings ? 0 : strlen(hdr[j]);
 		for (i = 0; i < out->nrows; i++) {
-			if ((len = strlen(out_cell(out, i, j, text[j]))) > w[j])
+			len = enc_width(out_cell(out, i, j, text[j]));
+			if (len > w[j])
 				w[j] = len;
 		}
 		cells[j] = hdr[j];

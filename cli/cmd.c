@@ -13,6 +13,7 @@
 
 #include "qshm.h"
 #include "cmd.h"
+#include "enc.h"
 
 const struct cmd_entry *cmd_table[] = {
 	&cmd_broker_entry,
@@ -57,21 +58,44 @@ cmd_find(const char *name, int *ambiguous)
 	return (n == 1 ? found : NULL);
 }
 
+/* Print s on stderr, escaped: it may quote argv or a file's name. */
+static void
+cmd_print_safe(const char *s, const char *after)
+{
+	char	*t;
+
+	if ((t = enc_text(s, 0)) == NULL) {
+		fprintf(stderr, "(out of memory)%s", after);
+		return;
+	}
+	fprintf(stderr, "%s%s", t, after);
+	free(t);
+}
+
+/*
+ * Print "qshmctl: [COMMAND: ][OBJECT: ]CAUSE" on stderr, with the object
+ * and the cause escaped: every error message goes through here.
+ */
+void
+cmd_print_error(const char *command, const char *object, const char *cause)
+{
+	fputs("qshmctl: ", stderr);
+	if (command != NULL)
+		fprintf(stderr, "%s: ", command);
+	if (object != NULL && *object != '\0')
+		cmd_print_safe(object, ": ");
+	cmd_print_safe(cause, "\n");
+}
+
 static void
 cmd_report(struct cmd_ctx *ctx, int errnum, const char *object,
     const char *cause)
 {
-	const char	*name = ctx->entry != NULL ? ctx->entry->name : NULL;
-
 	if (ctx->reported)
 		return;
 	ctx->reported = 1;
-	fputs("qshmctl: ", stderr);
-	if (name != NULL)
-		fprintf(stderr, "%s: ", name);
-	if (object != NULL && *object != '\0')
-		fprintf(stderr, "%s: ", object);
-	fprintf(stderr, "%s\n", cause);
+	cmd_print_error(ctx->entry != NULL ? ctx->entry->name : NULL, object,
+	    cause);
 	out_error(ctx->out, object, errnum, cause);
 }
 

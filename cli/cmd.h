@@ -87,6 +87,7 @@ enum cmd_ret	 cmd_error(struct cmd_ctx *, int, const char *,
 enum cmd_ret	 cmd_usage(struct cmd_ctx *, const char *, const char *,
 		     ...) __attribute__((format(printf, 3, 4)));
 enum cmd_ret	 cmd_fail(struct cmd_ctx *);
+void		 cmd_print_error(const char *, const char *, const char *);
 int		 cmd_get_size(struct cmd_ctx *, struct args *, int,
 		     uint64_t *);
 int		 cmd_get_pid(struct cmd_ctx *, struct args *, int, pid_t *);

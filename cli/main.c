@@ -52,12 +52,10 @@ main_help(void)
 static int
 main_bad_option(char **argv)
 {
-	if (optopt != 0)
-		fprintf(stderr, "qshmctl: unknown option or missing "
-		    "argument: -%c\n", optopt);
-	else
-		fprintf(stderr, "qshmctl: unknown option or missing "
-		    "argument: %s\n", argv[optind - 1]);
+	char	opt[3] = { '-', (char)optopt, '\0' };
+
+	cmd_print_error(NULL, optopt != 0 ? opt : argv[optind - 1],
+	    "unknown option or missing argument");
 	main_usage(stderr);
 	return (CMD_RET_USAGE);
 }
@@ -83,7 +81,7 @@ main_options(int argc, char **argv, struct cmd_ctx *ctx)
 			break;
 		case 's':
 			if (setenv("QSHM_SOCKET", optarg, 1) == -1) {
-				fprintf(stderr, "qshmctl: %s: %s\n", optarg,
+				cmd_print_error(NULL, optarg,
 				    strerror(errno));
 				return (CMD_RET_ERR);
 			}

@@ -17,6 +17,7 @@
 #include "qshm.h"
 #include "cmd.h"
 #include "complete.h"
+#include "enc.h"
 
 struct complete {
 	const char	*word;		/* the prefix being completed */
@@ -106,7 +107,14 @@ complete_shm_names(struct complete *c)
 	if ((d = opendir("/dev/shm")) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st,
+		/*
+		 * Candidates go one a line to the shells and raw to the
+		 * terminal: a name text would escape (a newline, an escape
+		 * sequence, bytes not UTF-8) is not offered.
+		 */
+		if (de->d_name[0] == '.' ||
+		    enc_text_len(de->d_name, 0) != strlen(de->d_name) ||
+		    fstatat(dirfd(d), de->d_name, &st,
 		    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(st.st_mode))
 			continue;
 		snprintf(buf, sizeof buf, "/%s", de->d_name);

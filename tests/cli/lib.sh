@@ -66,9 +66,10 @@ rc() {
 	fi
 }
 
-# jqt DESC FILTER: the JSON in $tmp/out makes FILTER true.
+# jqt DESC FILTER: the JSON in $tmp/out makes FILTER true.  "input"
+# makes an empty file fail: jq 1.6's -e alone passes it.
 jqt() {
-	if jq -e "$2" "$tmp/out" >/dev/null 2>&1; then
+	if jq -e -n "input | ($2)" "$tmp/out" >/dev/null 2>&1; then
 		ok "$1"
 	else
 		not_ok "$1"

@@ -180,6 +180,13 @@ has "... the name escaped" "$tmp/out" "$pfx-\\xff\\xfe "
 kill "$rbg" 2>/dev/null
 wait "$rbg" 2>/dev/null
 
+# Completion offers the names it can print as they are, and no other.
+rc 0 "complete object names" "$Q" __complete -- unlink "$pfx-"
+clean "... no raw control byte" "$tmp/out"
+has "... offers the UTF-8 name" "$tmp/out" "$pfx-$utf"
+check "... and none that text escapes" test "$(grep -c -v \
+    -e "^$pfx-$utf\$" -e "^$pfx-sp ace\$" -e "^$pfx-x*-" "$tmp/out")" -eq 0
+
 # Every hostile name can be unlinked by argv.
 for x in "$bad" "$esc" "$nl" "$tab" "$bs" "$utf" "$c1" "$nl-new" \
     "$esc-q"; do

@@ -668,7 +668,8 @@ out_render_line(struct out *out, FILE *fp, const char **cells,
 		if (j > 0)
 			fputc(' ', fp);
 		out_render_cell(fp, cells[j], w[j],
-		    out->cols[out->sel[j]].flags & OUT_RIGHT, j + 1 == out->nsel);
+		    out->cols[out->sel[j]].flags & OUT_RIGHT,
+		    j + 1 == out->nsel);
 	}
 	fputc('\n', fp);
 }

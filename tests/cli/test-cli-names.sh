@@ -6,6 +6,8 @@
 # object must work or fail cleanly.  Objects are /qshmtest-PID-...;
 # lib.sh's trap removes them whatever happens.
 
+# jq filters are single-quoted: $p is jq's, given with --arg.
+# shellcheck disable=SC2016
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 

@@ -308,7 +308,7 @@ broker_run(const struct broker_config *cfg)
 	if (broker_setup(cfg, path, restored, err, sizeof err) == -1)
 		goto fail;
 	listener_report(report, NULL);
-	(void)sd_notify("READY=1", NULL, 0);
+	(void)sd_notify("READY=1");
 	if (child)
 		broker_detach_stdio();
 	error = loop_run();

@@ -84,13 +84,6 @@ ident_has_pidfd(void)
 	return (!ident_no_pidfd);
 }
 
-/* Whether identity keys are pidfs inode numbers. */
-bool
-ident_pidfs(void)
-{
-	return (ident_on_pidfs);
-}
-
 /* The inode of pid's pidfd, or 0. */
 static uint64_t
 ident_pidfd_ino(pid_t pid)

@@ -132,7 +132,7 @@ loop_del(struct loop_ev *ev)
 			loop_batch[i].data.ptr = NULL;
 }
 
-/* Dispatch events until a signal or loop_stop(); returns errno or 0. */
+/* Dispatch events until SIGTERM or SIGINT; returns errno or 0. */
 int
 loop_run(void)
 {
@@ -155,13 +155,6 @@ loop_run(void)
 		loop_nbatch = loop_next = 0;
 	}
 	return (0);
-}
-
-/* Make loop_run() return after the current event. */
-void
-loop_stop(void)
-{
-	loop_stopping = true;
 }
 
 static void

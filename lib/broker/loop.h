@@ -30,12 +30,10 @@ int	loop_add(struct loop_ev *, uint32_t events);
 int	loop_mod(struct loop_ev *, uint32_t events);
 /* Stop watching ev (before its fd is closed or it is freed). */
 void	loop_del(struct loop_ev *);
-/* Dispatch events until a signal or loop_stop(); returns errno or 0. */
+/* Dispatch events until SIGTERM or SIGINT; returns errno or 0. */
 int	loop_run(void);
 /* Call fn on SIGHUP (between events) instead of ignoring it. */
 void	loop_on_hup(void (*)(void));
-/* Make loop_run() return after the current event. */
-void	loop_stop(void);
 /* Make a one-shot timer calling fn(arg); returns errno. */
 int	loop_timer_init(struct loop_timer *, void (*)(void *), void *);
 /* Fire the timer once after ms milliseconds; returns errno. */

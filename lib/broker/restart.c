@@ -434,7 +434,7 @@ restart_exec(void)
 	restart_pass(&o, sfd);
 	snprintf(num, sizeof num, "%d", sfd);
 	if (o.error == 0 && setenv(RESTART_ENV, num, 1) == 0) {
-		(void)sd_notify("RELOADING=1", NULL, 0);
+		(void)sd_notify("RELOADING=1");
 		restart_cloexec(o.fds, o.nfds, 0);
 #ifdef QT_COVERAGE
 		__gcov_dump();
@@ -446,7 +446,7 @@ restart_exec(void)
 #endif
 		restart_cloexec(o.fds, o.nfds, 1);
 		unsetenv(RESTART_ENV);
-		(void)sd_notify("READY=1", NULL, 0);
+		(void)sd_notify("READY=1");
 	} else
 		error = o.error != 0 ? o.error : errno;
 	close(sfd);

@@ -126,15 +126,13 @@ sd_addr(struct sockaddr_un *sun, socklen_t *len)
 	return (0);
 }
 
-/* Tell systemd state, with fds; see sd.h. */
+/* Tell systemd state; see sd.h. */
 int
-sd_notify(const char *state, const int *fds, size_t nfds)
+sd_notify(const char *state)
 {
 	struct sockaddr_un	 sun;
 	struct msghdr		 mh;
 	struct iovec		 iov;
-	struct cmsghdr		*cm;
-	char			*cbuf = NULL;
 	socklen_t		 alen;
 	int			 s, error = 0;
 
@@ -147,23 +145,11 @@ sd_notify(const char *state, const int *fds, size_t nfds)
 	mh.msg_namelen = alen;
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
-	if (nfds > 0) {
-		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-		if ((cbuf = calloc(1, mh.msg_controllen)) == NULL)
-			return (ENOMEM);
-		mh.msg_control = cbuf;
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-		memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
-	}
 	if ((s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
 		error = errno;
 	else if (sendmsg(s, &mh, MSG_NOSIGNAL) == -1)
 		error = errno;
 	if (s != -1)
 		close(s);
-	free(cbuf);
 	return (error);
 }

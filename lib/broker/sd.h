@@ -20,9 +20,9 @@ int	sd_listen(int *fd, char *err, size_t errlen);
 /* Whether fd is a listening AF_UNIX SOCK_SEQPACKET socket. */
 int	sd_is_listener(int fd);
 /*
- * Send state ("READY=1", ...) to $NOTIFY_SOCKET with nfds descriptors;
- * 0 if sent or no one asked, else errno.
+ * Send state ("READY=1", ...) to $NOTIFY_SOCKET; 0 if sent or no one
+ * asked, else errno.
  */
-int	sd_notify(const char *state, const int *fds, size_t nfds);
+int	sd_notify(const char *state);
 
 #endif /* QSHM_SD_H */

@@ -12,7 +12,8 @@
  * exact size its counts give; every descriptor must be open, used once,
  * and of the kind its record says (an object's fd a regular file of that
  * device, inode and access mode; a pidfd the one of that identity key; a
- * connection a connected AF_UNIX socket); every reference must resolve.
+ * connection a connected AF_UNIX socket, made non-blocking whatever it
+ * was); every reference must resolve.
  * A state that fails any check is refused whole and the broker exits 1.
  *
  * A revoke waiting for its answers is not carried over: SIGHUP waits
@@ -585,6 +586,17 @@ restart_get(struct rs_in *in, size_t len)
 	return (p);
 }
 
+/* An inherited socket must not block the loop, whoever made it. */
+static int
+restart_nonblock(int fd)
+{
+	int	fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1)
+		return (-1);
+	return (fcntl(fd, F_SETFL, fl | O_NONBLOCK));
+}
+
 static int
 restart_sock_type(int fd, int *type, int *listening)
 {
@@ -775,7 +787,8 @@ restart_load_peers(struct rs_in *in, uint32_t n)
 		r = restart_get(in, sizeof *r);
 		if (r->watcher > 1 || restart_claim(in, r->fd) == -1 ||
 		    restart_sock_type(r->fd, &type, &listening) == -1 ||
-		    type != SOCK_SEQPACKET || listening)
+		    type != SOCK_SEQPACKET || listening ||
+		    restart_nonblock(r->fd) == -1)
 			return (restart_bad(in, "a connection"));
 		/* A client that went away meanwhile is closed by adopt. */
 		if ((p = peers_adopt(r->fd)) != NULL && r->watcher &&
@@ -829,7 +842,8 @@ restart_check_hdr(struct rs_in *in, const struct rs_hdr *h, size_t size)
 	    (uint64_t)h->npeers * sizeof(struct rs_peer);
 	if (need != size || h->start_ms > in->now)
 		return (restart_bad(in, "sizes or times do not add up"));
-	if (restart_claim(in, h->lfd) == -1 || !sd_is_listener(h->lfd))
+	if (restart_claim(in, h->lfd) == -1 || !sd_is_listener(h->lfd) ||
+	    restart_nonblock(h->lfd) == -1)
 		return (restart_bad(in, "the listening socket"));
 	if (h->lock != -1 && (restart_claim(in, h->lock) == -1 ||
 	    fstat(h->lock, &st) == -1 || !S_ISREG(st.st_mode)))

@@ -697,6 +697,99 @@ test_revoke_admin(void **state)
 	qt_with_broker(NULL, tr_body_admin, NULL);
 }
 
+/* In a child of the creator: an administrator's revoke of pid. */
+static int
+tr_body_admin_revoke(void *arg)
+{
+	const int	*a = arg;	/* fd, pid */
+
+	QT_CHECK_ERR(qshm_admin_revoke(a[0], a[1]), ETIMEDOUT);
+	return (0);
+}
+
+/* Poll (bounded) until the broker counts restarts; the last count. */
+static uint64_t
+tr_wait_restarts(uint64_t want)
+{
+	struct qshm_stats	st;
+	int64_t			deadline = qt_now_ms() + QT_TIMEOUT_MS;
+
+	memset(&st, 0, sizeof st);
+	while ((qshm_stats(&st) == -1 || st.restarts != want) &&
+	    qt_now_ms() < deadline)
+		qt_nap(5);
+	return (st.restarts);
+}
+
+/*
+ * SIGHUP while a revoke waits: the restart waits for it, then carries
+ * the grants, their states and the watchers over.  One recipient
+ * (stopped) times out, the other is revoked after the restart.
+ */
+static int
+tr_body_hup(void *arg)
+{
+	const struct qt_broker	*b = arg;
+	struct qshm_stats	 st;
+	struct tr_rcpt		 r1, r2;
+	shm_handle_t		 h;
+	uint32_t		 id;
+	pid_t			 admin;
+	int			 fd, a[2];
+
+	QT_CHECK((fd = tr_object(SHMCTL_REVOCABLE)) >= 0);
+	QT_CHECK_OK(qshm_park(fd, &id));
+	QT_CHECK_OK(tr_rcpt_start(&r1, fd));
+	QT_CHECK_OK(tr_rcpt_start(&r2, fd));
+	QT_CHECK_OK(shm_create_handle(fd, r1.pid, O_RDONLY, &h, 0));
+	QT_CHECK_EQ(tr_rcpt_map(&r1, TR_MAP_HANDLE, h), 0);
+	QT_CHECK_OK(shm_create_handle(fd, r2.pid, O_RDONLY, &h, 0));
+	QT_CHECK_EQ(tr_rcpt_map(&r2, TR_MAP_FD, h), 0);
+	QT_CHECK_OK(tr_stop(r2.pid));
+	a[0] = fd;
+	a[1] = r2.pid;
+	QT_CHECK((admin = qt_fork(tr_body_admin_revoke, a)) > 0);
+	QT_CHECK_EQ(tr_wait_state(fd, r2.pid, QSHM_STATE_REVOKING),
+	    QSHM_STATE_REVOKING);
+	QT_CHECK_OK(kill(b->pid, SIGHUP));
+	qt_nap(100);
+	QT_CHECK_OK(qshm_stats(&st));
+	QT_CHECK_EQ(st.restarts, 0);
+	QT_CHECK_EQ(tr_state(fd, r2.pid), QSHM_STATE_REVOKING);
+	/* The revoke is answered (timed out), then the broker restarts. */
+	QT_CHECK_EQ(qt_wait(admin), 0);
+	QT_CHECK_EQ(tr_wait_restarts(1), 1);
+	QT_CHECK_OK(qshm_stats(&st));
+	QT_CHECK_EQ(st.pid, b->pid);
+	QT_CHECK_EQ(tr_state(fd, r2.pid), QSHM_STATE_TIMED_OUT);
+	QT_CHECK_EQ(tr_state(fd, r1.pid), QSHM_STATE_IN_USE);
+	/* Both watchers came across: the late answer counts, and so ... */
+	QT_CHECK_OK(kill(r2.pid, SIGCONT));
+	QT_CHECK_EQ(tr_wait_state(fd, r2.pid, QSHM_STATE_ACKNOWLEDGED),
+	    QSHM_STATE_ACKNOWLEDGED);
+	QT_CHECK_EQ(tr_rcpt_do(&r2, TR_TOUCH), TR_SEGV);
+	/* ... does a revoke made after the restart. */
+	QT_CHECK_EQ(tr_rcpt_do(&r1, TR_TOUCH), TR_BYTE);
+	QT_CHECK_OK(shm_revoke(fd, r1.pid));
+	QT_CHECK_EQ(tr_rcpt_do(&r1, TR_TOUCH), TR_SEGV);
+	QT_CHECK_EQ(tr_state(fd, r1.pid), QSHM_STATE_ACKNOWLEDGED);
+	QT_CHECK_EQ(tr_rcpt_stop(&r1), 0);
+	QT_CHECK_EQ(tr_rcpt_stop(&r2), 0);
+	QT_CHECK_OK(qshm_unpark(id));
+	close(fd);
+	return (0);
+}
+
+static void
+test_revoke_hup(void **state)
+{
+	const char *const extra[] = { "--revoke-timeout", "1000",
+	    "--revoke-enforce", "report", NULL };
+
+	(void)state;
+	qt_with_broker(extra, tr_body_hup, NULL);
+}
+
 int
 main(void)
 {
@@ -711,6 +804,7 @@ main(void)
 		cmocka_unit_test(test_revoke_ctl_errors),
 		cmocka_unit_test(test_revoke_hostile_watcher),
 		cmocka_unit_test(test_revoke_admin),
+		cmocka_unit_test(test_revoke_hup),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -8,6 +8,7 @@
  *     magic, version or opcode, reserved bits, wrong fd counts;
  *   grants of bad fds and targets: sockets, pipes, directories, devices,
  *     O_PATH, escalated modes, wrapping sub-ranges, bad pids, a zombie;
+ *   parkings of bad fds: O_PATH, pipes, directories, sockets;
  *   handles: 0, random, another's, replayed, escalated, NOFD, wrapping;
  *   10,000 handle guesses (rate limited by uid and audited);
  *   a connection flood to the broker's fd limit, an idle client, a client
@@ -540,6 +541,51 @@ static void
 test_grant(void **state)
 {
 	th_run(th_body_grant, *state);
+}
+
+/* ---- parking ---- */
+
+struct th_park {
+	const char	*name;
+	enum th_fd	 fd;
+	int		 want;
+};
+
+static const struct th_park th_parks[] = {
+	{ "park: an O_PATH fd", TH_FD_OPATH, EBADF },
+	{ "park: a pipe", TH_FD_PIPE, EINVAL },
+	{ "park: a directory", TH_FD_DIR, EINVAL },
+	{ "park: a socket", TH_FD_SOCKET, EINVAL },
+};
+
+/* What qshm_park() refuses itself, sent raw: the broker refuses it too. */
+static int
+th_body_park(void *arg)
+{
+	const struct th_park	*c = arg;
+	struct proto_parked	 pk;
+	struct proto_msg	 m;
+	struct th_snap		 snap;
+	int			 s, fd, extra;
+
+	QT_CHECK_OK(th_snap(&snap));
+	QT_CHECK((fd = th_make_fd(c->fd, &extra)) >= 0);
+	memset(&pk, 0, sizeof pk);
+	QT_CHECK((s = qt_connect(th_b.sock)) >= 0);
+	QT_CHECK_EQ(th_ask(s, PROTO_PARK, &pk, sizeof pk, fd, &m), c->want);
+	QT_CHECK_EQ(m.u.status.value, 0);
+	QT_CHECK_EQ(th_ask(s, PROTO_STATS, NULL, 0, -1, &m), 0);
+	close(s);
+	close(fd);
+	if (extra != -1)
+		close(extra);
+	return (th_same(&snap));
+}
+
+static void
+test_park(void **state)
+{
+	th_run(th_body_park, *state);
 }
 
 /* ---- handles ---- */
@@ -1371,6 +1417,7 @@ th_teardown(void **state)
 
 #define TH_NRAW		(sizeof th_raws / sizeof th_raws[0])
 #define TH_NGRANT	(sizeof th_grants / sizeof th_grants[0])
+#define TH_NPARK	(sizeof th_parks / sizeof th_parks[0])
 
 int
 main(void)
@@ -1397,7 +1444,7 @@ main(void)
 		    test_guesses_other_uid },
 		{ "10000 handle guesses", test_guesses },
 	};
-	struct CMUnitTest	 tests[TH_NRAW + TH_NGRANT + 16];
+	struct CMUnitTest	 tests[TH_NRAW + TH_NGRANT + TH_NPARK + 16];
 	size_t			 n = 0, i;
 
 	memset(tests, 0, sizeof tests);
@@ -1410,6 +1457,11 @@ main(void)
 		tests[n].name = th_grants[i].name;
 		tests[n].test_func = test_grant;
 		tests[n++].initial_state = (void *)(uintptr_t)&th_grants[i];
+	}
+	for (i = 0; i < TH_NPARK; i++) {
+		tests[n].name = th_parks[i].name;
+		tests[n].test_func = test_park;
+		tests[n++].initial_state = (void *)(uintptr_t)&th_parks[i];
 	}
 	for (i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
 		tests[n].name = fixed[i].name;

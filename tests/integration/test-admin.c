@@ -1,8 +1,9 @@
 /*
  * test-admin.c: the qshm_ administration calls against a real broker:
- * listing handles and objects (and who sees what), statistics, parked
- * anonymous objects (park, open_parked, unpark and their errnos) and
- * qshm_admin_revoke() with its counts and EPERM.
+ * listing handles and objects (who sees what; more records than the
+ * broker writes at once), statistics, parked anonymous objects (park,
+ * open_parked, unpark and their errnos) and qshm_admin_revoke() with its
+ * counts and EPERM.
  *
  * Each test starts its own broker (so counters and parked ids start
  * fresh) and runs its body in a fresh child.
@@ -143,6 +144,65 @@ test_list(void **state)
 {
 	(void)state;
 	ta_run(ta_body_list);
+}
+
+#define TA_MANY		150	/* handles: more than two batches of 64 */
+#define TA_MANY_OBJS	70
+
+/* Listings of more records than the broker writes at once. */
+static int
+ta_body_list_many(void *arg)
+{
+	struct qshm_handle_info	*hl;
+	struct qshm_object_info	*ol;
+	shm_handle_t		 h[TA_MANY];
+	struct stat		 st[TA_MANY_OBJS];
+	int			 fd[TA_MANY_OBJS], seen[TA_MANY];
+	size_t			 n, i, j;
+
+	(void)arg;
+	for (i = 0; i < TA_MANY; i++) {
+		if (i < TA_MANY_OBJS) {
+			QT_CHECK((fd[i] = qt_memfd(qt_page(), 'M')) >= 0);
+			QT_CHECK_OK(fstat(fd[i], &st[i]));
+		}
+		QT_CHECK_OK(shm_create_handle(fd[i % TA_MANY_OBJS], getpid(),
+		    O_RDONLY, &h[i], 0));
+	}
+	/* Every handle once, each with its own object. */
+	QT_CHECK_OK(qshm_list_handles(&hl, &n));
+	QT_CHECK_EQ(n, TA_MANY);
+	memset(seen, 0, sizeof seen);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < TA_MANY; j++)
+			if (hl[i].handle == h[j] &&
+			    hl[i].ino == st[j % TA_MANY_OBJS].st_ino)
+				seen[j]++;
+	free(hl);
+	for (j = 0; j < TA_MANY; j++)
+		QT_CHECK_EQ(seen[j], 1);
+	QT_CHECK_OK(qshm_list_objects(&ol, &n));
+	QT_CHECK_EQ(n, TA_MANY_OBJS);
+	memset(seen, 0, sizeof seen);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < TA_MANY_OBJS; j++)
+			if (ol[i].ino == st[j].st_ino)
+				seen[j] += (int)ol[i].pending;
+	free(ol);
+	for (j = 0; j < TA_MANY_OBJS; j++)
+		QT_CHECK_EQ(seen[j], j < TA_MANY - 2 * TA_MANY_OBJS ? 3 : 2);
+	for (i = 0; i < TA_MANY; i++)
+		QT_CHECK_OK(shm_delete_handle(h[i]));
+	for (i = 0; i < TA_MANY_OBJS; i++)
+		close(fd[i]);
+	return (0);
+}
+
+static void
+test_list_many(void **state)
+{
+	(void)state;
+	ta_run(ta_body_list_many);
 }
 
 static int
@@ -481,6 +541,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_list_many),
 		cmocka_unit_test(test_list_visibility),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_park),

@@ -246,11 +246,13 @@ test_cross_uid_cap(void **state)
  * set to its own pid (which the exec keeps).
  */
 struct ts_launch {
-	char	dir[64];
-	char	sock[128];
-	char	notify[128];
-	int	nfd;		/* our end of NOTIFY_SOCKET */
-	pid_t	pid;
+	char		 dir[64];
+	char		 sock[128];
+	char		 notify[128];
+	int		 nfd;		/* our end of NOTIFY_SOCKET */
+	pid_t		 pid;
+	const char	*fds;		/* LISTEN_FDS, if not "1" */
+	const char	*notify_env;	/* NOTIFY_SOCKET, if not notify */
 };
 
 static int
@@ -276,23 +278,31 @@ ts_launcher(struct ts_launch *l, int type, bool right_pid)
 	int	s;
 
 	/* On fd 3 without close-on-exec, whatever number it was born. */
-	if ((s = ts_bind(type, l->sock, true)) == -1 ||
-	    (s == 3 ? fcntl(s, F_SETFD, 0) : dup2(s, 3)) == -1)
+	if (type == 0)		/* not a socket at all */
+		s = open("/dev/null", O_RDWR | O_CLOEXEC);
+	else
+		s = ts_bind(type, l->sock, true);
+	if (s == -1 || (s == 3 ? fcntl(s, F_SETFD, 0) : dup2(s, 3)) == -1)
 		_exit(126);
 	snprintf(num, sizeof num, "%ld", (long)getpid() + (right_pid ? 0 : 1));
 	setenv("LISTEN_PID", num, 1);
-	setenv("LISTEN_FDS", "1", 1);
+	setenv("LISTEN_FDS", l->fds != NULL ? l->fds : "1", 1);
 	setenv("LISTEN_FDNAMES", "qshm.socket", 1);
-	setenv("NOTIFY_SOCKET", l->notify, 1);
+	setenv("NOTIFY_SOCKET", l->notify_env != NULL ? l->notify_env :
+	    l->notify, 1);
 	execl(qt_qshmctl(), qt_qshmctl(), "broker", "--socket", l->sock,
 	    (char *)NULL);
 	_exit(127);
 }
 
+/* Launch with LISTEN_FDS fds and NOTIFY_SOCKET notify (NULL: the usual). */
 static void
-ts_launch(struct ts_launch *l, int type, bool right_pid)
+ts_launch_with(struct ts_launch *l, int type, bool right_pid,
+    const char *fds, const char *notify)
 {
 	memset(l, 0, sizeof *l);
+	l->fds = fds;
+	l->notify_env = notify;
 	strcpy(l->dir, "/tmp/qshm-test-XXXXXX");
 	assert_non_null(mkdtemp(l->dir));
 	snprintf(l->sock, sizeof l->sock, "%s/broker.sock", l->dir);
@@ -304,6 +314,22 @@ ts_launch(struct ts_launch *l, int type, bool right_pid)
 	assert_true((l->pid = fork()) >= 0);
 	if (l->pid == 0)
 		ts_launcher(l, type, right_pid);
+}
+
+static void
+ts_launch(struct ts_launch *l, int type, bool right_pid)
+{
+	ts_launch_with(l, type, right_pid, NULL, NULL);
+}
+
+/* The launcher's directory, once its broker is gone. */
+static void
+ts_launch_clean(struct ts_launch *l)
+{
+	close(l->nfd);
+	unlink(l->notify);
+	unlink(l->sock);
+	assert_int_equal(rmdir(l->dir), 0);
 }
 
 /* The next datagram on NOTIFY_SOCKET, bounded; "" if none came. */
@@ -368,6 +394,82 @@ test_socket_activation_wrong_socket(void **state)
 	unlink(l.notify);
 	unlink(l.sock);
 	assert_int_equal(rmdir(l.dir), 0);
+}
+
+/* Not one socket, or not a socket: refused, exit 1, nothing served. */
+static void
+test_socket_activation_bad_fds(void **state)
+{
+	static const struct {
+		int		 type;
+		const char	*fds;
+	} c[] = {
+		{ SOCK_SEQPACKET, "2" }, { SOCK_SEQPACKET, "0" },
+		{ SOCK_SEQPACKET, "one" }, { SOCK_SEQPACKET, "" },
+		{ 0, "1" },
+	};
+	struct ts_launch	l;
+	size_t			i;
+
+	(void)state;
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		ts_launch_with(&l, c[i].type, true, c[i].fds, NULL);
+		assert_int_equal(qt_wait(l.pid), 1);
+		assert_int_equal(qt_connect(l.sock), -1);
+		ts_launch_clean(&l);
+	}
+}
+
+/*
+ * NOTIFY_SOCKET: an abstract address is told READY=1; a relative or
+ * too long path, or one nobody listens on, is not told, and the broker
+ * serves all the same.
+ */
+static void
+test_socket_activation_notify(void **state)
+{
+	struct sockaddr_un	sun;
+	struct ts_launch	l;
+	char			name[64], buf[64], big[200];
+	const char		*quiet[3];
+	size_t			i;
+	int			a, n;
+
+	(void)state;
+	snprintf(name, sizeof name, "@qshm-test-notify-%ld", (long)getpid());
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path + 1, name + 1, strlen(name) - 1);
+	assert_true((a = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0);
+	assert_int_equal(bind(a, (struct sockaddr *)&sun,
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+	    strlen(name))), 0);
+	ts_launch_with(&l, SOCK_SEQPACKET, true, NULL, name);
+	close(l.nfd);
+	l.nfd = a;
+	ts_notified(&l, buf, sizeof buf);
+	assert_string_equal(buf, "READY=1");
+	assert_int_equal(ts_stats().pid, l.pid);
+	kill(l.pid, SIGTERM);
+	assert_int_equal(qt_wait(l.pid), 0);
+	ts_launch_clean(&l);
+
+	memset(big, 'n', sizeof big - 1);
+	big[0] = '/';
+	big[sizeof big - 1] = '\0';
+	quiet[0] = "relative/notify";
+	quiet[1] = big;
+	quiet[2] = "/nonexistent/qshm-notify";
+	for (i = 0; i < 3; i++) {
+		ts_launch_with(&l, SOCK_SEQPACKET, true, NULL, quiet[i]);
+		/* Nothing to wait for but the launcher's socket. */
+		for (n = 0; n < 2000 && access(l.sock, F_OK) == -1; n++)
+			qt_nap(5);
+		assert_int_equal(ts_stats().pid, l.pid);
+		kill(l.pid, SIGTERM);
+		assert_int_equal(qt_wait(l.pid), 0);
+		ts_launch_clean(&l);
+	}
 }
 
 /* LISTEN_PID of another process: not ours, the broker binds itself. */
@@ -638,6 +740,8 @@ main(void)
 		cmocka_unit_test(test_socket_activation),
 		cmocka_unit_test(test_socket_activation_wrong_socket),
 		cmocka_unit_test(test_socket_activation_other_pid),
+		cmocka_unit_test(test_socket_activation_bad_fds),
+		cmocka_unit_test(test_socket_activation_notify),
 		cmocka_unit_test(test_hup_keeps_grant),
 		cmocka_unit_test(test_hup_busy_clients),
 		cmocka_unit_test(test_hup_upgrade),

@@ -790,6 +790,58 @@ test_revoke_hup(void **state)
 	qt_with_broker(extra, tr_body_hup, NULL);
 }
 
+/* A self-grant of fd, mapped with mmap_handle(); NULL on failure. */
+static unsigned char *
+tr_map_own(int fd)
+{
+	shm_handle_t	h;
+
+	if (shm_create_handle(fd, getpid(), O_RDONLY, &h, 0) == -1)
+		return (NULL);
+	return (tr_map(TR_MAP_HANDLE, h, TR_PAGES * qt_page()));
+}
+
+/*
+ * The broker goes away under a registered watcher and another starts:
+ * the watcher's thread lets its connection go, and the next mapping of a
+ * revocable object registers a watcher with the new broker, which its
+ * revoke then reaches.
+ */
+static int
+tr_body_new_broker(void *arg)
+{
+	const char *const extra[] = { "--revoke-timeout", "2000",
+	    "--revoke-enforce", "report", NULL };
+	struct qt_broker	 a, b;
+	unsigned char		*p;
+	int			 fd, n;
+
+	(void)arg;
+	QT_CHECK_OK(qt_broker_start(&a, NULL));
+	QT_CHECK((fd = tr_object(SHMCTL_REVOCABLE)) >= 0);
+	QT_CHECK((p = tr_map_own(fd)) != NULL);
+	QT_CHECK_EQ(tr_touch(p), TR_BYTE);
+	n = qt_count_fds(0);
+	QT_CHECK_OK(qt_broker_stop(&a));
+	QT_CHECK_EQ(qt_wait_fds(0, n - 1), n - 1);
+	QT_CHECK_OK(qt_broker_start(&b, extra));
+	QT_CHECK_OK(shm_ctl(fd, SHMCTL_REVOCABLE, 0, 0));
+	QT_CHECK((p = tr_map_own(fd)) != NULL);
+	QT_CHECK_EQ(tr_touch(p), TR_BYTE);
+	QT_CHECK_OK(shm_revoke(fd, getpid()));
+	QT_CHECK_EQ(tr_touch(p), TR_SEGV);
+	close(fd);
+	QT_CHECK_OK(qt_broker_stop(&b));
+	return (0);
+}
+
+static void
+test_revoke_new_broker(void **state)
+{
+	(void)state;
+	assert_int_equal(qt_run(tr_body_new_broker, NULL), 0);
+}
+
 int
 main(void)
 {
@@ -805,6 +857,7 @@ main(void)
 		cmocka_unit_test(test_revoke_hostile_watcher),
 		cmocka_unit_test(test_revoke_admin),
 		cmocka_unit_test(test_revoke_hup),
+		cmocka_unit_test(test_revoke_new_broker),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -8,11 +8,15 @@
  * forked children never had the mapping, its unused handles are gone.
  * A recipient that cannot answer (stopped with SIGSTOP) is killed under
  * --revoke-enforce kill and reported under report.  Sealed objects refuse
- * every change of layout or flags with EPERM, yet stay writable.
+ * every change of layout or flags with EPERM, yet stay writable.  SIGHUP
+ * waits for a revoke, then carries grants and watchers over; a watcher
+ * outlives its broker; one without a descriptor to read its maps answers
+ * with that errno.
  */
 
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -41,6 +45,7 @@ enum tr_how {
 enum tr_cmd {
 	TR_TOUCH = 1,			/* read the first byte */
 	TR_FORK_TOUCH,			/* a forked child reads it */
+	TR_NOFILE,			/* use up every descriptor */
 	TR_EXIT
 };
 
@@ -95,6 +100,20 @@ tr_fork_touch(volatile const unsigned char *p)
 	return (WEXITSTATUS(st) == 0 ? TR_SEGV : TR_BYTE);
 }
 
+/* Leave this process no descriptor to open; how many it took. */
+static int
+tr_nofile(void)
+{
+	struct rlimit	rl = { 64, 64 };
+	int		n = 0;
+
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return (-1);
+	while (dup(0) != -1)
+		n++;
+	return (errno == EMFILE ? n : -1);
+}
+
 /* The recipient's mapping, made as asked; NULL and errno on failure. */
 static unsigned char *
 tr_map(uint64_t how, shm_handle_t h, size_t len)
@@ -132,6 +151,8 @@ tr_rcpt_main(int in, int out)
 			r = tr_touch(p);
 		else if (cmd == TR_FORK_TOUCH)
 			r = tr_fork_touch(p);
+		else if (cmd == TR_NOFILE)
+			r = tr_nofile();
 		else
 			return (0);
 		if (qt_send_u64(out, (uint64_t)r) == -1)
@@ -842,6 +863,45 @@ test_revoke_new_broker(void **state)
 	assert_int_equal(qt_run(tr_body_new_broker, NULL), 0);
 }
 
+/*
+ * A watcher that cannot read its maps (no descriptor left) answers the
+ * notice with that errno: under report the revoke times out at once,
+ * not at the deadline, and the mapping stays.
+ */
+static int
+tr_body_no_maps(void *arg)
+{
+	struct tr_rcpt	r;
+	shm_handle_t	h;
+	int64_t		t0;
+	int		fd;
+
+	(void)arg;
+	QT_CHECK((fd = tr_object(SHMCTL_REVOCABLE)) >= 0);
+	QT_CHECK_OK(tr_rcpt_start(&r, fd));
+	QT_CHECK_OK(shm_create_handle(fd, r.pid, O_RDONLY, &h, 0));
+	QT_CHECK_EQ(tr_rcpt_map(&r, TR_MAP_HANDLE, h), 0);
+	QT_CHECK(tr_rcpt_do(&r, TR_NOFILE) > 0);
+	t0 = qt_now_ms();
+	QT_CHECK_ERR(shm_revoke(fd, r.pid), ETIMEDOUT);
+	QT_CHECK(qt_now_ms() - t0 < 4000);
+	QT_CHECK_EQ(tr_state(fd, r.pid), QSHM_STATE_TIMED_OUT);
+	QT_CHECK_EQ(tr_rcpt_do(&r, TR_TOUCH), TR_BYTE);
+	QT_CHECK_EQ(tr_rcpt_stop(&r), 0);
+	close(fd);
+	return (0);
+}
+
+static void
+test_revoke_no_maps(void **state)
+{
+	const char *const extra[] = { "--revoke-timeout", "8000",
+	    "--revoke-enforce", "report", NULL };
+
+	(void)state;
+	qt_with_broker(extra, tr_body_no_maps, NULL);
+}
+
 int
 main(void)
 {
@@ -858,6 +918,7 @@ main(void)
 		cmocka_unit_test(test_revoke_admin),
 		cmocka_unit_test(test_revoke_hup),
 		cmocka_unit_test(test_revoke_new_broker),
+		cmocka_unit_test(test_revoke_no_maps),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -1,6 +1,7 @@
 #!/bin/sh
 # qshmctl broker: start-up failures and how they are reported (also by a
-# --daemon's parent), a relative --socket, and --audit - (stderr).
+# --daemon's parent), the descriptor limit it takes, a relative --socket,
+# and --audit - (stderr).
 
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -29,6 +30,23 @@ long=$tmp/$(printf '%0120d' 0).sock
 rc 1 "a socket path too long to bind" "$Q" broker --socket "$long"
 grepq "  says so" "$tmp/err" "broker: $long: File name too long"
 
+# Longer than any path, or relative to a working directory that is gone.
+huge=/$(printf '%05000d' 0)
+rc 1 "a socket path longer than PATH_MAX" "$Q" broker --socket "$huge"
+grepq "  says so" "$tmp/err" "broker: socket path: File name too long"
+mkdir "$tmp/gone"
+(cd "$tmp/gone" && rmdir "$tmp/gone" && exec "$Q" broker --socket \
+    rel.sock) >"$tmp/out" 2>"$tmp/err"
+check "a relative socket path in a removed directory: exit 1" \
+    test $? -eq 1
+grepq "  says why" "$tmp/err" \
+    "broker: socket path: No such file or directory"
+
+# The socket's directory cannot be made.
+rc 1 "a socket directory under a plain file" "$Q" broker --socket \
+    "$tmp/file/sub/b.sock"
+grepq "  names it" "$tmp/err" "broker: $tmp/file/sub: Not a directory"
+
 # An audit file that cannot be opened: no broker, and a clear message,
 # from the --daemon's parent too (the child reports before it detaches).
 rc 1 "an audit file in a missing directory" "$Q" broker --socket \
@@ -41,6 +59,26 @@ rc 1 "the same with --daemon" "$Q" broker --daemon --socket \
 grepq "  the parent prints the child's error" "$tmp/err" \
     "broker: $tmp/none/audit.log: No such file or directory"
 check "  no socket is left" test ! -e "$tmp/a.sock"
+
+# The broker raises its soft descriptor limit to the hard one.
+hard=$(prlimit --nofile --output=HARD --noheadings)
+[ "$hard" = unlimited ] && hard=4096
+prlimit --nofile=100:"$hard" "$Q" broker --socket "$tmp/nofile.sock" &
+bpid=$!
+i=0
+while [ ! -S "$tmp/nofile.sock" ] && [ "$i" -lt 200 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+check "a broker started with 100 of $hard descriptors" \
+    test -S "$tmp/nofile.sock"
+check "  takes all $hard" grep -Eq "^Max open files +$hard +$hard " \
+    "/proc/$bpid/limits"
+kill "$bpid"
+wait "$bpid"
+brc=$?
+bpid=
+check "  SIGTERM: exit 0" test "$brc" -eq 0
 
 # A relative --socket is made absolute against the working directory;
 # --audit - logs to stderr.

@@ -124,11 +124,8 @@ listener_bind(const char *path, char *err, size_t errlen)
 int
 listener_open(const char *path, char *err, size_t errlen)
 {
-	if (strlen(path) >= sizeof listener_path) {
-		snprintf(err, errlen, "%s: %s", path, strerror(ENAMETOOLONG));
-		return (-1);
-	}
-	strcpy(listener_path, path);
+	/* path is broker_socket_path()'s, shorter than PATH_MAX. */
+	snprintf(listener_path, sizeof listener_path, "%s", path);
 	if (listener_take_lock(path, err, errlen) == -1)
 		return (-1);
 	if (listener_clear_stale(path, err, errlen) == -1 ||

@@ -365,11 +365,54 @@ qt_exit(int status)
 	_exit(status);
 }
 
+/* Whether thread tid of this process waits in a system call, not a lock. */
+static bool
+qt_thread_idle(const char *tid)
+{
+	char	path[300], buf[32];
+	ssize_t	n;
+	int	fd;
+
+	snprintf(path, sizeof path, "/proc/self/task/%s/syscall", tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (true);		/* gone */
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return (true);
+	buf[n] = '\0';
+	return (buf[0] >= '0' && buf[0] <= '9' && atol(buf) != SYS_futex);
+}
+
+void
+qt_settle(void)
+{
+	int64_t		 deadline = qt_now_ms() + QT_TIMEOUT_MS;
+	char		 self[16];
+	DIR		*d;
+	struct dirent	*e;
+	bool		 idle;
+
+	snprintf(self, sizeof self, "%ld", (long)syscall(SYS_gettid));
+	do {
+		if ((d = opendir("/proc/self/task")) == NULL)
+			return;
+		idle = true;
+		while (idle && (e = readdir(d)) != NULL)
+			if (e->d_name[0] != '.' && strcmp(e->d_name, self) != 0)
+				idle = qt_thread_idle(e->d_name);
+		closedir(d);
+		if (!idle)
+			qt_nap(1);
+	} while (!idle && qt_now_ms() < deadline);
+}
+
 pid_t
 qt_fork(int (*fn)(void *), void *arg)
 {
 	pid_t	pid;
 
+	qt_settle();
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
@@ -793,6 +836,7 @@ qt_peer_start_as(struct qt_peer *p, uid_t uid, gid_t gid, bool keep_dac)
 		close(down[1]);
 		return (-1);
 	}
+	qt_settle();
 	fflush(NULL);
 	p->pid = fork();
 	if (p->pid == -1)

@@ -68,6 +68,14 @@ int64_t	qt_now_ms(void);
 
 /* _exit(status), counting a coverage build's child in its figures. */
 void	qt_exit(int status) __attribute__((noreturn));
+/*
+ * Wait (bounded) until this process's other threads (a watcher a library
+ * call just started) wait in a system call.  Before fork(): GCC 12's ASan
+ * does not lock its allocator across fork, so a child forked while such
+ * a thread allocates inherits the lock taken and hangs on it.  qt_fork()
+ * and qt_peer_start() call it.
+ */
+void	qt_settle(void);
 /* Run fn(arg) in a child process; its return value is the exit status. */
 pid_t	qt_fork(int (*fn)(void *), void *arg);
 /*

@@ -114,6 +114,7 @@ hr_proxy_start(struct hr_proxy *r, const char *sock, int keep)
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
 		return (-1);
+	qt_settle();
 	fflush(NULL);
 	if ((r->pid = fork()) == -1)
 		return (-1);

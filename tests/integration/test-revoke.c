@@ -169,6 +169,7 @@ tr_rcpt_start(struct tr_rcpt *r, int keep)
 
 	if (pipe2(down, O_CLOEXEC) == -1 || pipe2(up, O_CLOEXEC) == -1)
 		return (-1);
+	qt_settle();
 	fflush(NULL);
 	if ((r->pid = fork()) == -1)
 		return (-1);
@@ -410,6 +411,7 @@ tr_body_errors(void *arg)
 	/* A process the broker never met holds nothing: success. */
 	QT_CHECK_OK(shm_revoke(fd, getppid()));
 	/* Someone else's revoke: EPERM, even for a recipient with rw. */
+	qt_settle();
 	pid = fork();
 	QT_CHECK(pid != -1);
 	if (pid == 0) {

@@ -906,14 +906,15 @@ test_fake_reconnect(void **state)
 
 /*
  * A request sent and answered by a hang-up (a broker restarting): sent
- * once more on a new connection if it changes nothing, else reported.
+ * once more on a new connection if it changes nothing (statistics, a
+ * limit or shm_ctl() flags read), else reported.
  */
 static void
 test_fake_retry(void **state)
 {
 	struct qshm_stats	st;
 	struct rlimit		rl, set = { 5, 10 };
-	int			before, sent;
+	int			before, sent, fd;
 
 	(void)state;
 	assert_int_equal(qshm_stats(&st), 0);
@@ -935,6 +936,16 @@ test_fake_retry(void **state)
 	assert_fails(shm_delete_handle(5), ECONNRESET);
 	assert_int_equal(fake.requests, sent + 6);
 	assert_int_equal(shm_delete_handle(5), 0);
+	/* shm_ctl(): reading the flags is repeated, changing them not. */
+	assert_true((fd = memfd_create("ctl", MFD_CLOEXEC)) >= 0);
+	sent = fake.requests;
+	fake.mode = FAKE_HANG_UP_ONCE;
+	assert_int_equal(shm_ctl(fd, SHMCTL_GET_FLAGS, 0, 0), 0);
+	assert_int_equal(fake.requests, sent + 2);
+	fake.mode = FAKE_HANG_UP_ONCE;
+	assert_fails(shm_ctl(fd, SHMCTL_LAZY, 0, 0), ECONNRESET);
+	assert_int_equal(fake.requests, sent + 3);
+	close(fd);
 }
 
 /* A child of fork() speaks to the broker as itself. */

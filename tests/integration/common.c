@@ -746,6 +746,7 @@ qt_peer_do(const struct qt_req *rq, struct qt_rep *rep)
 {
 	struct qshm_stats	st;
 	unsigned char		c;
+	uint32_t		id = 0;
 
 	errno = 0;
 	switch (rq->op) {
@@ -790,6 +791,10 @@ qt_peer_do(const struct qt_req *rq, struct qt_rep *rep)
 	case QT_OP_WRITE_FD:
 		c = (unsigned char)rq->flags;
 		rep->ret = pwrite(rq->fd, &c, 1, rq->off);
+		break;
+	case QT_OP_PARK:
+		rep->ret = qshm_park(rq->fd, &id);
+		rep->val[0] = id;
 		break;
 	default:
 		rep->ret = -1;

@@ -128,6 +128,7 @@ enum qt_op {
 	QT_OP_UNPARK,
 	QT_OP_ADMIN_REVOKE,
 	QT_OP_WRITE_FD,		/* pwrite a byte to inherited fd at off */
+	QT_OP_PARK,		/* qshm_park() of inherited fd: val[0] id */
 };
 
 struct qt_req {

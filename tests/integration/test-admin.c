@@ -407,6 +407,12 @@ ta_body_park_owner(void *arg)
 	rq.handle = 77;
 	QT_CHECK_OK(qt_peer_call(&u, &rq, &rep));
 	QT_CHECK_EQ(rep.err, ENOENT);
+	/* Nor can it park the object again (which would name it). */
+	rq.op = QT_OP_PARK;
+	rq.fd = fd;
+	QT_CHECK_OK(qt_peer_call(&u, &rq, &rep));
+	QT_CHECK_EQ(rep.ret, -1);
+	QT_CHECK_EQ(rep.err, EACCES);
 	QT_CHECK_OK(qshm_unpark(id));
 	QT_CHECK_EQ(qt_peer_stop(&u), 0);
 	close(fd);

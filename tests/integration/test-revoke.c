@@ -100,18 +100,29 @@ tr_fork_touch(volatile const unsigned char *p)
 	return (WEXITSTATUS(st) == 0 ? TR_SEGV : TR_BYTE);
 }
 
+static int	tr_nofile_fds[64];
+static int	tr_nofile_n;
+
 /* Leave this process no descriptor to open; how many it took. */
 static int
 tr_nofile(void)
 {
 	struct rlimit	rl = { 64, 64 };
-	int		n = 0;
+	int		fd;
 
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 		return (-1);
-	while (dup(0) != -1)
-		n++;
-	return (errno == EMFILE ? n : -1);
+	while (tr_nofile_n < 64 && (fd = dup(0)) != -1)
+		tr_nofile_fds[tr_nofile_n++] = fd;
+	return (errno == EMFILE ? tr_nofile_n : -1);
+}
+
+/* Give them back (qt_exit() needs some to write coverage counts). */
+static void
+tr_nofile_undo(void)
+{
+	while (tr_nofile_n > 0)
+		close(tr_nofile_fds[--tr_nofile_n]);
 }
 
 /* The recipient's mapping, made as asked; NULL and errno on failure. */
@@ -147,6 +158,7 @@ tr_rcpt_main(int in, int out)
 	    p == NULL)
 		return (1);
 	while (qt_recv_u64(in, &cmd) == 0) {
+		tr_nofile_undo();	/* TR_NOFILE lasts until the next */
 		if (cmd == TR_TOUCH)
 			r = tr_touch(p);
 		else if (cmd == TR_FORK_TOUCH)
@@ -158,6 +170,7 @@ tr_rcpt_main(int in, int out)
 		if (qt_send_u64(out, (uint64_t)r) == -1)
 			return (1);
 	}
+	tr_nofile_undo();
 	return (0);
 }
 

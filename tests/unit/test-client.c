@@ -438,6 +438,7 @@ test_admin_local(void **state)
 {
 	struct qshm_handle_info	*hi;
 	struct qshm_object_info	*oi;
+	struct qshm_uid_info	*ui;
 	struct qshm_stats	 st;
 	uint32_t		 id;
 	size_t			 n;
@@ -457,6 +458,9 @@ test_admin_local(void **state)
 	assert_fails(qshm_admin_revoke(fd, -2), EINVAL);
 	assert_fails(qshm_list_handles(NULL, &n), EINVAL);
 	assert_fails(qshm_list_objects(&oi, NULL), EINVAL);
+	assert_fails(qshm_list_objects(NULL, &n), EINVAL);
+	assert_fails(qshm_list_uids(NULL, &n), EINVAL);
+	assert_fails(qshm_list_uids(&ui, NULL), EINVAL);
 	assert_fails(qshm_stats(NULL), EINVAL);
 
 	assert_fails(qshm_park(fd, &id), ECONNREFUSED);
@@ -465,6 +469,7 @@ test_admin_local(void **state)
 	assert_fails(qshm_admin_revoke(fd, -1), ECONNREFUSED);
 	assert_fails(qshm_list_handles(&hi, &n), ECONNREFUSED);
 	assert_fails(qshm_list_objects(&oi, &n), ECONNREFUSED);
+	assert_fails(qshm_list_uids(&ui, &n), ECONNREFUSED);
 	assert_fails(qshm_stats(&st), ECONNREFUSED);
 	close(pfd[0]);
 	close(pfd[1]);
@@ -479,6 +484,8 @@ test_names(void **state)
 	assert_string_equal(qshm_reason_str(QSHM_WHY_SAME_UID), "same uid");
 	assert_string_equal(qshm_reason_str(QSHM_WHY_NOFD), "nofd");
 	assert_string_equal(qshm_reason_str(99), "unknown");
+	assert_string_equal(qshm_state_str(QSHM_STATE_TIMED_OUT), "timed out");
+	assert_string_equal(qshm_state_str(99), "unknown");
 	assert_string_equal(qshm_socket_path(), none_sock);
 }
 

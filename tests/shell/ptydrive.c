@@ -252,6 +252,13 @@ ptydrive_spawn(struct ptydrive *pd, char **argv)
 		exit(1);
 	}
 	if (pd->pid == 0) {
+		/*
+		 * A shell starting us as a background job ignores SIGINT and
+		 * SIGQUIT, and that is inherited: the shell under test must
+		 * get ^C as from a terminal's own session.
+		 */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
 		execvp(argv[0], argv);
 		perror(argv[0]);
 		_exit(127);

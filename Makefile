@@ -111,7 +111,7 @@ $(B)/tests/unit/%: tests/unit/%.c $(BROKER_OBJS) $(B)/libqshm.a
 	    $(B)/libqshm.a -lcmocka -ljansson -lpthread $(QLDFLAGS)
 
 $(B)/tests/integration/%: tests/integration/%.c $(INTEG_COMMON) \
-    $(wildcard tests/integration/*.h) $(B)/libqshm.a
+    $(wildcard tests/integration/*.h lib/*.h lib/broker/*.h) $(B)/libqshm.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(QCFLAGS) -Itests/integration -o $@ $< \
 	    $(INTEG_COMMON) $(B)/libqshm.a -lcmocka -lpthread $(QLDFLAGS)

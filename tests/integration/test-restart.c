@@ -2,8 +2,8 @@
  * test-restart.c: the state a SIGHUP restart hands the new broker image.
  *
  * The test writes the state itself, as the old image would: a sealed
- * memfd of records (restart.c's layout, copied below) naming descriptors
- * the broker inherits.  A complete state is taken whole: its handle opens
+ * memfd of records (restart-state.h) naming descriptors the broker
+ * inherits.  A complete state is taken whole: its handle opens
  * the object, its parked object opens, its listed grant revokes through
  * the watcher connection it names.  Each check of the loader is then
  * failed once, on an otherwise good state: the broker names the check on
@@ -32,94 +32,7 @@
 
 #include "common.h"
 #include "proto.h"
-
-/* restart.c's records, version 1: a change there must be made here. */
-#define RT_MAGIC	"QSHMSTAT"
-#define RT_VERSION	1
-#define RT_SEALS \
-	(F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL)
-
-struct rt_hdr {
-	char			magic[8];
-	uint32_t		version;
-	uint32_t		hdrsize;
-	uint32_t		nprocs;
-	uint32_t		nobjs;
-	uint32_t		nhandles;
-	uint32_t		ngrants;
-	uint32_t		npeers;
-	uint32_t		last_notice;
-	uint64_t		last_park;
-	uint64_t		start_ms;
-	int32_t			lfd;
-	int32_t			lock;
-	uint64_t		ldev;
-	uint64_t		lino;
-	struct qshm_stats	stats;
-};
-
-struct rt_proc {
-	uint64_t	key;
-	int32_t		pid;
-	uint32_t	uid;
-	uint32_t	gid;
-	int32_t		pidfd;
-	uint64_t	lim_cur;
-	uint64_t	lim_max;
-};
-
-struct rt_obj {
-	uint64_t	dev;
-	uint64_t	ino;
-	int32_t		fd[3];
-	uint32_t	park_id;
-	uint32_t	park_uid;
-	int32_t		park_access;
-	uint32_t	ctl_flags;
-	uint32_t	pad;
-	uint64_t	creator;
-};
-
-struct rt_handle {
-	uint64_t	id;
-	uint64_t	dev;
-	uint64_t	ino;
-	uint64_t	creator;
-	uint64_t	recipient;
-	uint64_t	offset;
-	uint64_t	length;
-	uint64_t	created_ms;
-	uint32_t	creator_uid;
-	uint32_t	recipient_uid;
-	uint8_t		access;
-	uint8_t		options;
-	uint8_t		enforcement;
-	uint8_t		reason;
-	uint32_t	pad;
-};
-
-struct rt_grant {
-	uint64_t	handle;
-	uint64_t	dev;
-	uint64_t	ino;
-	uint64_t	proc;
-	uint64_t	since_ms;
-	int32_t		creator_pid;
-	uint32_t	creator_uid;
-	uint32_t	recipient_uid;
-	uint32_t	notice;
-	uint8_t		access;
-	uint8_t		options;
-	uint8_t		enforcement;
-	uint8_t		reason;
-	uint8_t		state;
-	uint8_t		pad[7];
-};
-
-struct rt_peer {
-	int32_t		fd;
-	uint32_t	watcher;
-};
+#include "broker/restart-state.h"
 
 #define RT_HANDLE	0x5eed0001ULL	/* the handle the state holds */
 #define RT_PARK		3		/* the parked object's id */
@@ -134,12 +47,12 @@ struct rt_peer {
 struct rt_state {
 	char			dir[64];
 	char			sock[128];
-	struct rt_hdr		h;
-	struct rt_proc		procs[RT_MAX];
-	struct rt_obj		objs[RT_MAX];
-	struct rt_handle	handles[RT_MAX];
-	struct rt_grant		grants[RT_MAX];
-	struct rt_peer		peers[RT_MAX];
+	struct rs_hdr		h;
+	struct rs_proc		procs[RT_MAX];
+	struct rs_obj		objs[RT_MAX];
+	struct rs_handle	handles[RT_MAX];
+	struct rs_grant		grants[RT_MAX];
+	struct rs_peer		peers[RT_MAX];
 	int			fds[16];	/* the broker inherits these */
 	int			nfds;
 	int			obj;		/* the object, read-write */
@@ -193,8 +106,8 @@ static int
 rt_state_init(struct rt_state *s)
 {
 	struct stat	 st, obj;
-	struct rt_proc	*p = &s->procs[0];
-	struct rt_obj	*o = &s->objs[0];
+	struct rs_proc	*p = &s->procs[0];
+	struct rs_obj	*o = &s->objs[0];
 	int		 sv[2];
 
 	memset(s, 0, sizeof *s);
@@ -202,8 +115,8 @@ rt_state_init(struct rt_state *s)
 	if (mkdtemp(s->dir) == NULL)
 		return (-1);
 	snprintf(s->sock, sizeof s->sock, "%s/broker.sock", s->dir);
-	memcpy(s->h.magic, RT_MAGIC, sizeof s->h.magic);
-	s->h.version = RT_VERSION;
+	memcpy(s->h.magic, RESTART_MAGIC, sizeof s->h.magic);
+	s->h.version = RESTART_VERSION;
 	s->h.hdrsize = sizeof s->h;
 	s->h.last_park = RT_PARK + 2;
 	s->h.lock = -1;
@@ -239,14 +152,14 @@ rt_state_init(struct rt_state *s)
 	o->creator = p->key;
 
 	s->h.nhandles = 1;
-	s->handles[0] = (struct rt_handle){ .id = RT_HANDLE,
+	s->handles[0] = (struct rs_handle){ .id = RT_HANDLE,
 	    .dev = obj.st_dev, .ino = obj.st_ino, .creator = p->key,
 	    .recipient = p->key, .length = 2 * qt_page(),
 	    .creator_uid = getuid(), .recipient_uid = getuid(),
 	    .access = O_RDONLY };
 
 	s->h.ngrants = 1;
-	s->grants[0] = (struct rt_grant){ .handle = RT_HANDLE + 1,
+	s->grants[0] = (struct rs_grant){ .handle = RT_HANDLE + 1,
 	    .dev = obj.st_dev, .ino = obj.st_ino, .proc = p->key,
 	    .creator_pid = getpid(), .creator_uid = getuid(),
 	    .recipient_uid = getuid(), .access = O_RDONLY,
@@ -300,7 +213,7 @@ rt_state_memfd(const struct rt_state *s)
 	    rt_write(fd, s->grants, s->h.ngrants, sizeof s->grants[0]) == -1 ||
 	    rt_write(fd, s->peers, s->h.npeers, sizeof s->peers[0]) == -1 ||
 	    rt_write(fd, zero, 1, s->extra) == -1 ||
-	    fcntl(fd, F_ADD_SEALS, RT_SEALS) == -1)
+	    fcntl(fd, F_ADD_SEALS, RESTART_SEALS) == -1)
 		return (-1);
 	return (fd);
 }
@@ -326,7 +239,7 @@ rt_exec(struct rt_state *s, const char *env, int *errfd)
 		for (i = 0; i < s->nfds; i++)
 			fcntl(s->fds[i], F_SETFD, 0);
 		fcntl(sfd, F_SETFD, 0);
-		setenv("QSHM_BROKER_STATE", env != NULL ? env : num, 1);
+		setenv(RESTART_ENV, env != NULL ? env : num, 1);
 		execl(qt_qshmctl(), qt_qshmctl(), "broker", "--socket",
 		    s->sock, (char *)NULL);
 		_exit(127);
@@ -507,7 +420,7 @@ test_state_header(void **state)
 	s.h.magic[0] = 'X';
 	rt_refused(&s, NULL, "not a broker state");
 	rt_init(&s);
-	s.h.version = RT_VERSION + 1;
+	s.h.version = RESTART_VERSION + 1;
 	rt_refused(&s, NULL, "another version's state");
 	rt_init(&s);
 	s.h.hdrsize--;

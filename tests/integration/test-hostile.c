@@ -694,6 +694,57 @@ test_others_handle(void **state)
 	th_run(th_body_others, NULL);
 }
 
+/*
+ * A recipient that cannot take its fd: it shut its receiving side, so the
+ * broker's reply fails.  The handle is not consumed, the description goes
+ * back to the object, and the next open still gets one of its own.
+ */
+static int
+th_body_open_hangup(void *arg)
+{
+	struct th_snap		before, after;
+	struct proto_open	o;
+	struct pollfd		pfd;
+	shm_handle_t		h;
+	int			fd, s, r;
+
+	(void)arg;
+	QT_CHECK_OK(th_snap(&before));
+	QT_CHECK((fd = qt_memfd(qt_page(), 'h')) >= 0);
+	QT_CHECK_EQ(lseek(fd, 100, SEEK_SET), 100);
+	QT_CHECK_OK(shm_create_handle(fd, getpid(), O_RDWR, &h, 0));
+	QT_CHECK((s = qt_connect(th_b.sock)) >= 0);
+	QT_CHECK_OK(shutdown(s, SHUT_RD));
+	memset(&o, 0, sizeof o);
+	o.handle = h;
+	o.access = O_RDWR;
+	o.purpose = PROTO_OPEN_FD;
+	QT_CHECK_OK(proto_send(s, PROTO_OPEN, 1, &o, sizeof o, -1));
+	/* The failed reply ends the connection: both directions shut. */
+	pfd.fd = s;
+	pfd.events = 0;
+	do
+		QT_CHECK_EQ(poll(&pfd, 1, QT_TIMEOUT_MS), 1);
+	while (!(pfd.revents & POLLHUP));
+	close(s);
+	QT_CHECK_OK(th_snap(&after));
+	QT_CHECK_EQ(after.handles, before.handles + 1);
+	QT_CHECK((r = shm_open_handle(h, O_RDWR)) >= 0);
+	QT_CHECK_EQ(lseek(r, 0, SEEK_CUR), 0);
+	QT_CHECK_EQ(fcntl(r, F_GETFL) & (O_APPEND | O_NONBLOCK), 0);
+	QT_CHECK_EQ(lseek(fd, 0, SEEK_CUR), 100);
+	close(r);
+	close(fd);
+	return (th_same(&before));
+}
+
+static void
+test_open_hangup(void **state)
+{
+	(void)state;
+	th_run(th_body_open_hangup, NULL);
+}
+
 /* Escalations that must fail without consuming the handle. */
 static int
 th_body_escalate(void *arg)
@@ -1430,6 +1481,7 @@ main(void)
 		{ "handle 0", test_handle_zero },
 		{ "random handles", test_random_handles },
 		{ "another process's handle, replayed", test_others_handle },
+		{ "recipient shut before its fd came", test_open_hangup },
 		{ "mode escalation", test_escalate },
 		{ "map range wraps", test_map_wrap },
 		{ "idle client", test_idle_client },
@@ -1444,7 +1496,8 @@ main(void)
 		    test_guesses_other_uid },
 		{ "10000 handle guesses", test_guesses },
 	};
-	struct CMUnitTest	 tests[TH_NRAW + TH_NGRANT + TH_NPARK + 16];
+	struct CMUnitTest	 tests[TH_NRAW + TH_NGRANT + TH_NPARK +
+			    sizeof fixed / sizeof fixed[0]];
 	size_t			 n = 0, i;
 
 	memset(tests, 0, sizeof tests);

@@ -372,7 +372,9 @@ objects_open(struct object *o, int access, int shared)
  * the broker: the recipient of the last reference may as well have it as a
  * new one.  That saves a reopen through /proc, the costliest step of a
  * handle cycle (make bench).  A revocable object outlives the handle in
- * its grant, which needs the fd.
+ * its grant, which needs the fd.  So whether the broker's own rights still
+ * allow the mode (the object may have been chmod-ed since) is asked at
+ * grant time for the last handle, at open time for the others.
  */
 int
 objects_open_last(struct object *o, int access, int shared)

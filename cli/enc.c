@@ -92,12 +92,40 @@ enc_utf8(const char *s)
 	return (d);
 }
 
+/* The code point of the valid n-byte UTF-8 sequence at p. */
+static uint32_t
+enc_cp(const unsigned char *p, size_t n)
+{
+	uint32_t	c;
+	size_t		i;
+
+	if (n == 1)
+		return (p[0]);
+	c = p[0] & (0x7f >> n);
+	for (i = 1; i < n; i++)
+		c = c << 6 | (p[i] & 0x3f);
+	return (c);
+}
+
+/*
+ * Code points a terminal acts on instead of showing: the C1 controls
+ * (some terminals obey U+009B as ESC [), and the bidirectional formatting
+ * characters, which reorder the rest of the line, so that one name could
+ * show as another.
+ */
+static int
+enc_hidden(uint32_t c)
+{
+	return ((c >= 0x80 && c <= 0x9f) || c == 0x61c || c == 0x200e ||
+	    c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
+	    (c >= 0x2066 && c <= 0x2069));
+}
+
 /*
  * How many bytes at p are printed as they are in text (0: p[0] is to be
  * escaped).  Escaped: C0 controls, DEL, the backslash (so that "\x" in
  * the output always means an escape), a space with ENC_SPACE, bytes of
- * invalid UTF-8, and the C1 controls U+0080-U+009F, which some terminals
- * obey as ESC sequences.
+ * invalid UTF-8, and the code points of enc_hidden().
  */
 static size_t
 enc_text_keep(const char *p, int flags)
@@ -108,8 +136,8 @@ enc_text_keep(const char *p, int flags)
 	if (c < 0x20 || c == 0x7f || c == '\\' ||
 	    (c == ' ' && (flags & ENC_SPACE)))
 		return (0);
-	if ((n = enc_utf8_len(p)) == 2 && c == 0xc2 &&
-	    (unsigned char)p[1] < 0xa0)
+	if ((n = enc_utf8_len(p)) > 1 &&
+	    enc_hidden(enc_cp((const unsigned char *)p, n)))
 		return (0);
 	return (n);
 }
@@ -181,8 +209,7 @@ size_t
 enc_width(const char *s)
 {
 	const unsigned char	*p = (const unsigned char *)s;
-	uint32_t		 c;
-	size_t			 w = 0, n, i;
+	size_t			 w = 0, n;
 
 	for (; *p != '\0'; p += n) {
 		if ((n = enc_utf8_len((const char *)p)) <= 1) {
@@ -190,10 +217,7 @@ enc_width(const char *s)
 			n = 1;
 			continue;
 		}
-		c = p[0] & (0x7f >> n);
-		for (i = 1; i < n; i++)
-			c = c << 6 | (p[i] & 0x3f);
-		w += enc_wide(c) ? 2 : 1;
+		w += enc_wide(enc_cp(p, n)) ? 2 : 1;
 	}
 	return (w);
 }

@@ -1,9 +1,9 @@
 #!/bin/sh
 # qshmctl with hostile object names: bytes that are not UTF-8, terminal
-# escapes, a newline, a tab, a backslash, a space, a C1 control, and
-# valid UTF-8.  --json must parse and show U+FFFD for the bad bytes; text
-# must hold no raw control byte and one line per row; argv naming such an
-# object must work or fail cleanly.  Objects are /qshmtest-PID-...;
+# escapes, a newline, a tab, a backslash, a space, a C1 control, a
+# bidirectional override, and valid UTF-8.  --json must parse and show
+# U+FFFD for the bad bytes; text must hold no raw control byte and one
+# line per row; argv naming such an object must work or fail cleanly.  Objects are /qshmtest-PID-...;
 # lib.sh's trap removes them whatever happens.
 
 # jq filters are single-quoted: $p is jq's, given with --arg.
@@ -21,8 +21,9 @@ bs='a\b'
 utf='日本é'
 sp='sp ace'
 c1=$(printf '\302\233c1')
+rlo=$(printf '\342\200\256rlo')
 k=0
-for x in "$bad" "$esc" "$nl" "$tab" "$bs" "$utf" "$sp" "$c1"; do
+for x in "$bad" "$esc" "$nl" "$tab" "$bs" "$utf" "$sp" "$c1" "$rlo"; do
 	: >"/dev/shm$pfx-$x"
 	k=$((k + 1))
 done
@@ -45,11 +46,12 @@ jqa() {
 	fi
 }
 
-# clean DESC FILE: FILE holds no raw control byte (but newlines) and no
-# C1 control.
+# clean DESC FILE: FILE holds no raw control byte (but newlines), no
+# C1 control and no bidirectional formatting character.
+raw_c0c1='[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]'
+raw_bidi='\xd8\x9c|\xe2\x80[\x8e\x8f\xaa-\xae]|\xe2\x81[\xa6-\xa9]'
 clean() {
-	if LC_ALL=C grep -q -P '[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' \
-	    "$2"; then
+	if LC_ALL=C grep -q -P "$raw_c0c1|$raw_bidi" "$2"; then
 		not_ok "$1"
 		od -c "$2" | sed 's/^/#   /'
 	else
@@ -74,7 +76,8 @@ jqa "... ESC, newline, tab, backslash as JSON escapes" '[.objects[].name] |
     (index($p + "-a\\b") != null)'
 jqa "... valid UTF-8 and spaces unchanged" '[.objects[].name] |
     (index($p + "-日本é") != null) and (index($p + "-sp ace") != null) and
-    (index($p + "-\u009bc1") != null)'
+    (index($p + "-\u009bc1") != null) and
+    (index($p + "-\u202erlo") != null)'
 ino=$(stat -c %i "/dev/shm$pfx-$bad")
 dev=$(stat -c %d "/dev/shm$pfx-$bad")
 jqa "... its other fields are untouched" '.objects[] |
@@ -95,6 +98,8 @@ has "... tab escaped" "$tmp/out" "$pfx-a\\x09b "
 has "... backslash escaped" "$tmp/out" "$pfx-a\\x5cb "
 has "... space escaped in a cell" "$tmp/out" "$pfx-sp\\x20ace "
 has "... C1 control escaped" "$tmp/out" "$pfx-\\xc2\\x9bc1 "
+has "... bidirectional override escaped" "$tmp/out" \
+    "$pfx-\\xe2\\x80\\xaerlo "
 has "... valid UTF-8 unchanged" "$tmp/out" "$pfx-$utf "
 
 # Errors quoting a name from argv.

@@ -829,6 +829,21 @@ qt_peer_start(struct qt_peer *p)
 }
 
 int
+qt_peer_start_nobody(struct qt_peer *p)
+{
+	struct qt_req	rq = { .op = QT_OP_STATS };
+	struct qt_rep	rep;
+
+	if (qt_peer_start_as(p, QT_NOBODY, QT_NOBODY, true) == -1)
+		return (-1);
+	if (qt_peer_call(p, &rq, &rep) == -1 || rep.ret != 0) {
+		qt_peer_kill(p);
+		return (-1);
+	}
+	return (0);
+}
+
+int
 qt_peer_start_as(struct qt_peer *p, uid_t uid, gid_t gid, bool keep_dac)
 {
 	uint64_t	ready;

@@ -166,6 +166,8 @@ struct qt_rep {
  */
 int	qt_peer_start(struct qt_peer *);
 int	qt_peer_start_as(struct qt_peer *, uid_t, gid_t, bool keep_dac);
+/* A peer as uid and gid QT_NOBODY (keeping CAP_DAC_OVERRIDE), connected. */
+int	qt_peer_start_nobody(struct qt_peer *);
 /* Run one request in the peer; -1 if the peer is gone. */
 int	qt_peer_call(struct qt_peer *, const struct qt_req *, struct qt_rep *);
 /* Ask the peer to exit and reap it; its exit status. */

@@ -216,9 +216,7 @@ ta_body_visibility(void *arg)
 
 	(void)arg;
 	QT_CHECK((fd = qt_memfd(qt_page(), 'A')) >= 0);
-	QT_CHECK_OK(qt_peer_start_as(&u, QT_NOBODY, QT_NOBODY, true));
-	QT_CHECK_OK(qt_peer_call(&u, &rq, &rep));
-	QT_CHECK_EQ(rep.ret, 0);
+	QT_CHECK_OK(qt_peer_start_nobody(&u));
 	QT_CHECK_OK(qt_peer_start(&v));
 	/* Root's grant to root: nobody must not see it. */
 	QT_CHECK_OK(shm_create_handle(fd, v.pid, O_RDONLY, &mine, 0));
@@ -391,9 +389,7 @@ ta_body_park_owner(void *arg)
 	(void)arg;
 	QT_CHECK((fd = qt_memfd(qt_page(), 'P')) >= 0);
 	QT_CHECK_OK(qshm_park(fd, &id));
-	QT_CHECK_OK(qt_peer_start_as(&u, QT_NOBODY, QT_NOBODY, true));
-	QT_CHECK_OK(qt_peer_call(&u, &rq, &rep));
-	QT_CHECK_EQ(rep.ret, 0);
+	QT_CHECK_OK(qt_peer_start_nobody(&u));
 	rq.op = QT_OP_PARKED_OPEN;
 	rq.handle = id;
 	rq.flags = O_RDONLY;
@@ -498,9 +494,7 @@ ta_body_revoke_eperm(void *arg)
 
 	(void)arg;
 	QT_CHECK((fd = qt_memfd(qt_page(), 'A')) >= 0);
-	QT_CHECK_OK(qt_peer_start_as(&u, QT_NOBODY, QT_NOBODY, true));
-	QT_CHECK_OK(qt_peer_call(&u, &rq, &rep));
-	QT_CHECK_EQ(rep.ret, 0);
+	QT_CHECK_OK(qt_peer_start_nobody(&u));
 	QT_CHECK_OK(qt_peer_start(&r));
 	/* Root's handle: nobody may not delete it. */
 	QT_CHECK_OK(shm_create_handle(fd, r.pid, O_RDONLY, &h, 0));

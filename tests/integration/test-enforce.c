@@ -431,9 +431,7 @@ te_body_kernel_really(void *arg)
 	QT_CHECK((fd = qt_memfd(qt_page(), 'A')) >= 0);
 	QT_CHECK_OK(fchmod(fd, 0644));
 	/* A nobody that reaches the broker, then gives up the capability. */
-	QT_CHECK_OK(qt_peer_start_as(&u, QT_NOBODY, QT_NOBODY, true));
-	QT_CHECK_OK(qt_peer_call(&u, &rq, &rep));
-	QT_CHECK_EQ(rep.ret, 0);
+	QT_CHECK_OK(qt_peer_start_nobody(&u));
 	rq.op = QT_OP_DROP_CAPS;
 	QT_CHECK_OK(qt_peer_call(&u, &rq, &rep));
 	QT_CHECK_EQ(rep.ret, 0);

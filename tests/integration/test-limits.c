@@ -268,9 +268,7 @@ tl_body_unprivileged(void *arg)
 
 	(void)arg;
 	QT_CHECK_OK(qshm_handle_limit(0, NULL, &ol));	/* we connect */
-	QT_CHECK_OK(qt_peer_start_as(&u, QT_NOBODY, QT_NOBODY, true));
-	QT_CHECK_OK(qt_peer_call(&u, &rq, &rep));
-	QT_CHECK_EQ(rep.ret, 0);
+	QT_CHECK_OK(qt_peer_start_nobody(&u));
 	rq.op = QT_OP_DROP_CAPS;
 	QT_CHECK_OK(qt_peer_call(&u, &rq, &rep));
 	QT_CHECK_EQ(rep.ret, 0);
@@ -354,8 +352,6 @@ tl_body_global(void *arg)
 	struct qt_broker	*b = arg;
 	struct qshm_stats	 st;
 	struct qt_peer		 c, u;
-	struct qt_rep		 rep;
-	struct qt_req		 rq = { .op = QT_OP_STATS };
 	shm_handle_t		 h[4], x;
 	int			 fd, o;
 
@@ -371,9 +367,7 @@ tl_body_global(void *arg)
 	QT_CHECK_EQ(qt_peer_grant(&c, fd, getpid(), O_RDONLY, 0, &x), EAGAIN);
 	if (geteuid() == 0) {
 		/* Another uid: its first fits, its second hits the global. */
-		QT_CHECK_OK(qt_peer_start_as(&u, QT_NOBODY, QT_NOBODY, true));
-		QT_CHECK_OK(qt_peer_call(&u, &rq, &rep));
-		QT_CHECK_EQ(rep.ret, 0);
+		QT_CHECK_OK(qt_peer_start_nobody(&u));
 		QT_CHECK_EQ(qt_peer_grant(&u, fd, getpid(), O_RDONLY, 0,
 		    &h[2]), 0);
 		QT_CHECK_EQ(qt_peer_grant(&u, fd, getpid(), O_RDONLY, 0,

@@ -232,7 +232,7 @@ admin_object_info(struct qshm_object_info *i, struct object *o)
 	}
 	if ((seals = fcntl(fd, F_GET_SEALS)) != -1)
 		i->seals = (uint32_t)seals;
-	i->flags = revoke_flags(o, fd);
+	i->flags = revoke_flags_sealed(o, seals);
 	i->pending = o->pending;
 	if (admin_path_may_change(o, nlink))
 		objects_refresh_path(o);

@@ -88,19 +88,24 @@ revoke_free_all(void)
 	loop_timer_done(&revoke_timer);
 }
 
+/* The object's flag word, given its seals (-1: unknown). */
+uint32_t
+revoke_flags_sealed(const struct object *o, int seals)
+{
+	uint32_t	flags = o != NULL ? o->ctl_flags : 0;
+
+	if (seals != -1 && (seals & REVOKE_SEALS) == REVOKE_SEALS)
+		flags |= SHMCTL_SEAL;
+	return (flags);
+}
+
 /* The object's flag word: what shm_ctl() set, and SEAL if sealed. */
 uint32_t
 revoke_flags(const struct object *o, int fd)
 {
-	uint32_t	flags = o != NULL ? o->ctl_flags : 0;
-	int		seals;
-
 	if (fd == -1 && o != NULL)
 		fd = objects_any_fd(o);
-	seals = fcntl(fd, F_GET_SEALS);
-	if (seals != -1 && (seals & REVOKE_SEALS) == REVOKE_SEALS)
-		flags |= SHMCTL_SEAL;
-	return (flags);
+	return (revoke_flags_sealed(o, fcntl(fd, F_GET_SEALS)));
 }
 
 /* The grant after rg (NULL: the first), or NULL. */

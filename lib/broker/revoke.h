@@ -57,6 +57,8 @@ int		 revoke_init(void);
 void		 revoke_free_all(void);
 /* The object's flag word: what shm_ctl() set, and SEAL if sealed. */
 uint32_t	 revoke_flags(const struct object *, int fd);
+/* The same, given the object's seals (-1: unknown). */
+uint32_t	 revoke_flags_sealed(const struct object *, int seals);
 /* Record that p consumed h (of a revocable object); returns errno. */
 int		 revoke_track(struct peer *p, const struct handle *h,
 		    struct rgrant **);

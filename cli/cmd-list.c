@@ -14,11 +14,13 @@
 #include <fnmatch.h>
 #include <inttypes.h>
 #include <pwd.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "qshm.h"
+#include "broker/htab.h"
 #include "cmd.h"
 #include "list-broker.h"
 #include "maps.h"
@@ -287,9 +289,10 @@ static const struct out_col cmd_list_object_cols[] = {
 };
 
 struct cmd_list_obj {
-	char		 name[PATH_MAX];
+	uint64_t	 ino;		/* by_ino's key */
 	uint64_t	 dev;
-	uint64_t	 ino;
+	struct cmd_list_obj *same_ino;	/* other devices', same ino */
+	char		 name[PATH_MAX];
 	uint64_t	 size;
 	uint32_t	 mode;
 	uint32_t	 uid;
@@ -304,94 +307,78 @@ struct cmd_list_obj {
 };
 
 /*
- * The objects in the order found, and an index by dev and ino: open
- * addressing, twice v's capacity in slots, each slot 1 + an index into v
- * (0: free).  Searching v itself for every object of the broker's and
- * every mapping was an eighth of `qshmctl list`'s time with 1000.
+ * The objects in the order found, and the broker's hash table of them by
+ * inode (htab.h), as its object registry keeps them: searching v for
+ * every object of the broker's and every mapping was an eighth of
+ * `qshmctl list`'s time with 1000.
  */
 struct cmd_list_objs {
-	struct cmd_list_obj	*v;
-	size_t			 n;
-	pid_t			 pid;	/* --pid */
-	size_t			 cap;	/* v grows by doubling */
-	size_t			*slot;	/* 2 * cap of them */
+	struct cmd_list_obj	**v;
+	size_t			  n;
+	size_t			  cap;	/* v grows by doubling */
+	struct htab		  by_ino;
+	pid_t			  pid;	/* --pid */
 };
 
-static size_t
-cmd_list_obj_hash(const struct cmd_list_objs *lo, uint64_t dev, uint64_t ino)
+static void
+cmd_list_objs_init(struct cmd_list_objs *lo, pid_t pid)
 {
-	uint64_t	h = (ino ^ (dev << 32 | dev >> 32)) *
-			    0x9e3779b97f4a7c15ULL;
-
-	return ((size_t)(h >> 32) & (2 * lo->cap - 1));
+	memset(lo, 0, sizeof *lo);
+	htab_init(&lo->by_ino, offsetof(struct cmd_list_obj, ino));
+	lo->pid = pid;
 }
 
-/* The slot of dev and ino in the index: theirs, or the free one. */
-static size_t *
-cmd_list_obj_slot(const struct cmd_list_objs *lo, uint64_t dev, uint64_t ino)
+static void
+cmd_list_objs_free(struct cmd_list_objs *lo)
 {
-	const struct cmd_list_obj	*o;
-	size_t				 i = cmd_list_obj_hash(lo, dev, ino);
+	size_t	i;
 
-	for (;; i = (i + 1) & (2 * lo->cap - 1)) {
-		if (lo->slot[i] == 0)
-			return (&lo->slot[i]);
-		o = &lo->v[lo->slot[i] - 1];
-		if (o->dev == dev && o->ino == ino)
-			return (&lo->slot[i]);
-	}
+	for (i = 0; i < lo->n; i++)
+		free(lo->v[i]);
+	free(lo->v);
+	htab_free(&lo->by_ino);
 }
 
 /* The object of dev and ino, or NULL. */
 static struct cmd_list_obj *
 cmd_list_obj_find(const struct cmd_list_objs *lo, uint64_t dev, uint64_t ino)
 {
-	size_t	*slot;
-
-	if (lo->n == 0 || *(slot = cmd_list_obj_slot(lo, dev, ino)) == 0)
-		return (NULL);
-	return (&lo->v[*slot - 1]);
-}
-
-static int
-cmd_list_obj_grow(struct cmd_list_objs *lo)
-{
 	struct cmd_list_obj	*o;
-	size_t			 cap = lo->cap == 0 ? 64 : lo->cap * 2, i;
 
-	if ((o = reallocarray(lo->v, cap, sizeof *o)) == NULL)
-		return (-1);
-	lo->v = o;
-	free(lo->slot);
-	if ((lo->slot = calloc(2 * cap, sizeof *lo->slot)) == NULL)
-		return (-1);
-	lo->cap = cap;
-	for (i = 0; i < lo->n; i++)
-		*cmd_list_obj_slot(lo, lo->v[i].dev, lo->v[i].ino) = i + 1;
-	return (0);
+	for (o = htab_lookup(&lo->by_ino, ino); o != NULL; o = o->same_ino)
+		if (o->dev == dev)
+			return (o);
+	return (NULL);
 }
 
-static void
-cmd_list_objs_free(struct cmd_list_objs *lo)
-{
-	free(lo->slot);
-	free(lo->v);
-}
-
+/* The object of dev and ino, added if new; NULL without memory. */
 static struct cmd_list_obj *
 cmd_list_obj_get(struct cmd_list_objs *lo, uint64_t dev, uint64_t ino)
 {
-	struct cmd_list_obj	*o;
+	struct cmd_list_obj	*o, *head, **v;
+	size_t			 cap;
 
 	if ((o = cmd_list_obj_find(lo, dev, ino)) != NULL)
 		return (o);
-	if (lo->n == lo->cap && cmd_list_obj_grow(lo) == -1)
+	if (lo->n == lo->cap) {
+		cap = lo->cap == 0 ? 64 : lo->cap * 2;
+		if ((v = reallocarray(lo->v, cap, sizeof *v)) == NULL)
+			return (NULL);
+		lo->v = v;
+		lo->cap = cap;
+	}
+	if ((o = calloc(1, sizeof *o)) == NULL)
 		return (NULL);
-	*cmd_list_obj_slot(lo, dev, ino) = lo->n + 1;
-	o = &lo->v[lo->n++];
-	memset(o, 0, sizeof *o);
 	o->dev = dev;
 	o->ino = ino;
+	if ((head = htab_lookup(&lo->by_ino, ino)) != NULL) {
+		o->same_ino = head->same_ino;
+		head->same_ino = o;
+	} else if (htab_insert(&lo->by_ino, o) != 0) {
+		free(o);
+		return (NULL);
+	}
+	lo->v[lo->n++] = o;
 	return (o);
 }
 
@@ -531,10 +518,11 @@ cmd_list_obj_row(struct cmd_ctx *ctx, const struct cmd_list_obj *o)
 static enum cmd_ret
 cmd_list_objects(struct cmd_ctx *ctx, const struct cmd_list_filter *f)
 {
-	struct cmd_list_objs	 lo = { NULL, 0, f->pid, 0, NULL };
+	struct cmd_list_objs	 lo;
 	const struct cmd_list_obj *o;
 	size_t			 i;
 
+	cmd_list_objs_init(&lo, f->pid);
 	if (cmd_list_obj_shm(&lo) == -1) {
 		cmd_list_objs_free(&lo);
 		return (cmd_errno(ctx, "/dev/shm"));
@@ -545,7 +533,7 @@ cmd_list_objects(struct cmd_ctx *ctx, const struct cmd_list_filter *f)
 	}
 	maps_scan(cmd_list_obj_mapper, &lo);
 	for (i = 0; i < lo.n; i++) {
-		o = &lo.v[i];
+		o = lo.v[i];
 		if ((f->pid == 0 || o->mapped_by) &&
 		    (!f->has_uid || o->uid == f->uid) &&
 		    cmd_list_name_ok(f, o->name))

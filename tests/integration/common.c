@@ -115,6 +115,17 @@ qt_connect(const char *path)
 #define SO_PEERPIDFD	77
 #endif
 
+/* Load a seccomp filter of n instructions; 0 or -1. */
+static int
+qt_seccomp(struct sock_filter *f, unsigned short n)
+{
+	struct sock_fprog	prog = { n, f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) == -1)
+		return (-1);
+	return (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0L, 0L));
+}
+
 /*
  * Make this process (and what it execs) a machine without pidfds: the
  * pidfd_open() syscall fails ENOSYS and SO_PEERPIDFD ENOPROTOOPT, as on
@@ -135,11 +146,50 @@ qt_forbid_pidfds(void)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOPROTOOPT),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
-	struct sock_fprog	prog = { sizeof f / sizeof f[0], f };
 
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) == -1)
-		return (-1);
-	return (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0L, 0L));
+	return (qt_seccomp(f, sizeof f / sizeof f[0]));
+}
+
+/*
+ * Make SO_PEERPIDFD alone fail with err, pidfd_open() still working:
+ * ENOPROTOOPT as on Linux 5.3 to 6.4 (Debian 12's 6.1), EINVAL as 6.5 to
+ * 6.15 answer for a peer that has exited.
+ */
+int
+qt_forbid_peerpidfd(int err)
+{
+	struct sock_filter	f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getsockopt, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, args[2])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SO_PEERPIDFD, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO |
+		    ((unsigned)err & SECCOMP_RET_DATA)),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+
+	return (qt_seccomp(f, sizeof f / sizeof f[0]));
+}
+
+/*
+ * The kernel the broker child is to see, from $QT_BROKER_NO_PIDFD: unset,
+ * this one; "peer", no SO_PEERPIDFD (before 6.5); "gone", SO_PEERPIDFD
+ * failing as for an exited peer; anything else, no pidfds at all.
+ */
+static int
+qt_broker_kernel(void)
+{
+	const char	*how = getenv("QT_BROKER_NO_PIDFD");
+
+	if (how == NULL)
+		return (0);
+	if (strcmp(how, "peer") == 0)
+		return (qt_forbid_peerpidfd(ENOPROTOOPT));
+	if (strcmp(how, "gone") == 0)
+		return (qt_forbid_peerpidfd(EINVAL));
+	return (qt_forbid_pidfds());
 }
 
 /*
@@ -161,7 +211,7 @@ qt_broker_exec(struct qt_broker *b, uid_t uid, gid_t gid,
 	}
 	/* After the uid change, which clears it. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getenv("QT_BROKER_NO_PIDFD") != NULL && qt_forbid_pidfds() == -1) {
+	if (qt_broker_kernel() == -1) {
 		perror("qt_broker_exec: seccomp");
 		_exit(126);
 	}

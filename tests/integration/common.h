@@ -51,6 +51,8 @@ int	qt_broker_start_as(struct qt_broker *, uid_t, gid_t,
 int	qt_broker_stop(struct qt_broker *);
 /* No pidfds for this process and its children from now on (seccomp). */
 int	qt_forbid_pidfds(void);
+/* Make SO_PEERPIDFD alone fail with err; 0 or -1. */
+int	qt_forbid_peerpidfd(int err);
 /* Connect a raw SOCK_SEQPACKET socket to path; -1 on failure. */
 int	qt_connect(const char *path);
 

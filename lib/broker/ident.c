@@ -84,6 +84,17 @@ ident_has_pidfd(void)
 	return (!ident_no_pidfd);
 }
 
+/*
+ * Whether keys are pidfs inodes (never reused), not /proc start times: a
+ * process given a dead one's pid within the same clock tick (10 ms) has
+ * the dead one's start-time key.
+ */
+bool
+ident_keys_unique(void)
+{
+	return (ident_on_pidfs);
+}
+
 /* The inode of pid's pidfd, or 0. */
 static uint64_t
 ident_pidfd_ino(pid_t pid)

@@ -27,6 +27,8 @@ struct ident_creds {
 int	ident_init(void);
 /* Whether processes are held by pidfds (else by /proc/PID directories). */
 bool	ident_has_pidfd(void);
+/* Whether keys are pidfs inodes (never reused), not /proc start times. */
+bool	ident_keys_unique(void);
 /* pidfd_open(pid); -1 and errno on failure. */
 int	ident_pidfd_open(pid_t);
 /* Whether the process behind a pidfd has not exited (zombies have). */

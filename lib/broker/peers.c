@@ -9,12 +9,14 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "broker-int.h"
 #include "ident.h"
+#include "peerproof.h"
 #include "peers.h"
 #include "procs.h"
 #include "requests.h"
@@ -36,26 +38,45 @@ peers_count(void)
 	return (peers_n);
 }
 
-/* A pidfd for the peer; SO_PEERPIDFD cannot be fooled by pid reuse. */
+/*
+ * A pidfd of the process that connected: the kernel's (SO_PEERPIDFD), or,
+ * where the kernel predates it (ENOPROTOOPT: before 6.5), one proved to
+ * hold this connection (peerproof.c).  Any other failure of SO_PEERPIDFD
+ * means the peer has gone (6.5 to 6.15 fail so for an exited peer): then
+ * the pid may already name another process, and nothing is tried by it.
+ */
 static int
-peers_pidfd(int fd, pid_t pid)
+peers_pidfd(int fd, const struct ucred *uc)
 {
 	socklen_t	len = sizeof(int);
 	int		pidfd = -1;
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0 &&
-	    len == sizeof(int) && pidfd >= 0)
-		return (pidfd);
-	if (pid <= 0)
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0) {
+		if (len == sizeof(int) && pidfd >= 0)
+			return (pidfd);
+		errno = EPROTO;
 		return (-1);
-	return (ident_pidfd_open(pid));
+	}
+	if (errno != ENOPROTOOPT) {
+		errno = ESRCH;
+		return (-1);
+	}
+	return (peerproof_pidfd(fd, uc->pid, uc->uid));
 }
 
-/* A pidfd of the peer's process, or -1. */
+/*
+ * A pidfd of the peer's process, or -1: a copy of the one its record holds
+ * while it is connected, never one opened afresh by pid (which could name
+ * a later process with the same number).
+ */
 int
 peers_open_pidfd(const struct peer *p)
 {
-	return (peers_pidfd(p->ev.fd, p->pid));
+	if (p->proc->ev.fd == -1) {
+		errno = ESRCH;
+		return (-1);
+	}
+	return (fcntl(p->proc->ev.fd, F_DUPFD_CLOEXEC, 0));
 }
 
 static int
@@ -69,11 +90,13 @@ peers_identify(struct peer *p, int fd)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1 ||
 	    len != sizeof uc)
 		return (EPROTO);
-	if ((pidfd = peers_pidfd(fd, uc.pid)) == -1)
-		return (ESRCH);
-	if ((error = ident_key(pidfd, uc.pid, &key)) != 0) {
+	if ((pidfd = peers_pidfd(fd, &uc)) == -1)
+		return (errno);
+	/* Since 6.16 a pidfd may stand for a peer that has exited. */
+	if (!ident_alive(pidfd) ||
+	    (error = ident_key(pidfd, uc.pid, &key)) != 0) {
 		close(pidfd);
-		return (error);
+		return (ESRCH);
 	}
 	if ((p->proc = procs_get(key, uc.pid, uc.uid, uc.gid)) == NULL) {
 		close(pidfd);
@@ -81,13 +104,11 @@ peers_identify(struct peer *p, int fd)
 	}
 	p->proc->conns++;
 	/*
-	 * Watched while connected: a grant to it then needs no pidfd of its
-	 * own (procs_live()).  Not a failure if it cannot be: grants open one.
+	 * Watched while connected: its exit is seen at once, the record then
+	 * retires (procs.c), and peers_open_pidfd() has the fd to copy.
 	 */
-	if (ident_has_pidfd())
-		(void)procs_watch(p->proc, pidfd);
-	else
-		close(pidfd);
+	if ((error = procs_watch(p->proc, pidfd)) != 0)
+		return (error);
 	p->pid = uc.pid;
 	p->uid = uc.uid;
 	p->gid = uc.gid;
@@ -125,6 +146,7 @@ peers_adopt(int fd)
 	if (peers_identify(p, fd) != 0 || loop_add(&p->ev, EPOLLIN) != 0) {
 		if (p->proc != NULL) {
 			p->proc->conns--;
+			procs_maybe_unwatch(p->proc);
 			procs_unref(p->proc);
 		}
 		close(fd);
@@ -165,6 +187,7 @@ peers_close_all(void)
 {
 	while (peers_list != NULL)
 		peers_close(peers_list);
+	peerproof_done();
 }
 
 /* Send the reply to request m; -1 if the connection must close. */

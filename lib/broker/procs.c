@@ -23,12 +23,15 @@
 #include "revoke.h"
 
 #define PROCS_SWEEP_MS	100
+/* Keys of retired records: no process's key has this bit (ident.c). */
+#define PROCS_RETIRED	(1ULL << 63)
 
 static struct htab		procs_table;
 static struct htab		procs_by_pid;	/* watched records */
 static struct loop_timer	procs_sweeper = { { -1, NULL, NULL },
 				    NULL, NULL };
 static bool			procs_sweep_armed;
+static uint64_t			procs_retired;
 
 static void	procs_exited(struct loop_ev *, uint32_t);
 static void	procs_sweep(void *);
@@ -41,11 +44,47 @@ procs_init(void)
 	htab_init(&procs_by_pid, offsetof(struct proc, wpid));
 }
 
-/* The record for key, or NULL. */
+/*
+ * Whether a record's process is known to be gone, where that matters:
+ * with keys from /proc (no pidfs), a process given a dead one's pid within
+ * the same clock tick has its key.  Records that grant anything (those of
+ * connected processes, recipients, creators of revocable objects) hold a
+ * pidfd, so their end is seen.
+ */
+static bool
+procs_stale(const struct proc *p)
+{
+	if (ident_keys_unique())
+		return (false);
+	return (p->gone || (p->ev.fd != -1 && !ident_alive(p->ev.fd)));
+}
+
+/*
+ * Move a stale record to a key no process has, so a new process with its
+ * old key gets a record of its own; what refers to it keeps it (a restart
+ * carries it under the new key).  Returns errno.
+ */
+static int
+procs_retire(struct proc *p)
+{
+	htab_remove(&procs_table, p->key);
+	p->key = PROCS_RETIRED | ++procs_retired;
+	p->gone = true;
+	return (htab_insert(&procs_table, p));
+}
+
+/* The record for key, or NULL (never one whose process is gone). */
 struct proc *
 procs_find(uint64_t key)
 {
-	return (htab_lookup(&procs_table, key));
+	struct proc	*p = htab_lookup(&procs_table, key);
+
+	if (p != NULL && procs_stale(p)) {
+		/* Out of memory: the key still names the dead one. */
+		(void)procs_retire(p);
+		return (NULL);
+	}
+	return (p);
 }
 
 /* How many records exist. */
@@ -72,7 +111,8 @@ procs_get(uint64_t key, pid_t pid, uid_t uid, gid_t gid)
 		p->refs++;
 		return (p);
 	}
-	if ((p = calloc(1, sizeof *p)) == NULL)
+	if (htab_lookup(&procs_table, key) != NULL ||
+	    (p = calloc(1, sizeof *p)) == NULL)
 		return (NULL);
 	p->key = key;
 	p->pid = pid;
@@ -220,16 +260,16 @@ procs_unlink(struct proc *p, struct handle *h)
 }
 
 /*
- * Nothing left to reclaim or revoke: stop spending an fd on watching,
- * unless the process is connected (and likely to be granted more soon;
- * the cap on connections bounds the pidfds kept for that).  A /proc
- * directory costs the sweeper a read every round: never kept for that.
+ * Nothing left to reclaim or revoke, and no connection: stop spending an
+ * fd on watching.  A connected process stays held, pidfd or /proc
+ * directory, even at a sweeper read a round for the latter: its identity
+ * is proved once, at accept, and the held fd is what keeps it (the cap on
+ * connections bounds them).
  */
 void
 procs_maybe_unwatch(struct proc *p)
 {
-	if (p->nrecv == 0 && p->nrevoke == 0 &&
-	    (p->conns == 0 || !ident_has_pidfd()))
+	if (p->nrecv == 0 && p->nrevoke == 0 && p->conns == 0)
 		procs_unwatch(p);
 }
 
@@ -242,6 +282,7 @@ procs_exited(struct loop_ev *ev, uint32_t events)
 
 	(void)events;
 	procs_ref(p);
+	p->gone = true;
 	while ((h = p->recv) != NULL) {
 		audit_handle("reclaim", h, 0);
 		broker_stats.reclaimed++;

@@ -11,6 +11,7 @@
 
 #include <sys/types.h>
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "loop.h"
@@ -36,6 +37,7 @@ struct proc {
 	uint64_t	 nrevoke;	/* those, and objects it is creator of */
 	struct peer	*watcher;	/* its watcher connection, or NULL */
 	uint64_t	 wpid;		/* pid: key of the watched-by-pid table */
+	bool		 gone;		/* its exit was seen */
 };
 
 /* Prepare the table. */
@@ -44,7 +46,7 @@ void		 procs_init(void);
 void		 procs_free_all(void);
 /* The record for key with a new reference, made if new; NULL: ENOMEM. */
 struct proc	*procs_get(uint64_t key, pid_t, uid_t, gid_t);
-/* The record for key, or NULL. */
+/* The record for key, or NULL (never one whose process is gone). */
 struct proc	*procs_find(uint64_t key);
 /* Take and drop references. */
 void		 procs_ref(struct proc *);

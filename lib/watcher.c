@@ -10,8 +10,15 @@
  * memory over each (MAP_FIXED, PROT_NONE: the next access raises
  * SIGSEGV) and replies with how many it replaced.
  *
+ * A notice is obeyed only for an object this process holds as revocable
+ * (received from the broker with SHMCTL_REVOCABLE, or made so with
+ * shm_ctl()): one naming any other device and inode, the program's own
+ * executable or a file it maps for itself, blanks nothing and counts 0.
+ *
  * A mapping made by mmap_handle() is made under the same lock and checked
- * against the generation, so a revoke that overtakes it still reaches it.
+ * against the generation, so a revoke that overtakes it still reaches it:
+ * a notice for an object not held yet is remembered (a few, the latest)
+ * and applies to a mapping of it whose request began before the notice.
  * Mappings of the revocable objects the process holds get MADV_DONTFORK:
  * mmap_handle()'s at once, plain mmap()s of their fds in the fork prepare
  * handler, so a child never inherits them.  The thread does not exist in
@@ -37,6 +44,7 @@
 #include "watcher.h"
 
 #define WATCHER_OBJS_MAX	4096	/* revocable objects remembered */
+#define WATCHER_EARLY_MAX	16	/* early notices remembered */
 #define WATCHER_MAPS_CHUNK	8192
 
 /* A revocable object this process holds. */
@@ -44,6 +52,13 @@ struct watcher_obj {
 	uint64_t	dev;
 	uint64_t	ino;
 	uint64_t	revoked_gen;	/* of its last revoke, or 0 */
+};
+
+/* A notice for an object not held (yet): a reply may be on its way. */
+struct watcher_early {
+	uint64_t	dev;
+	uint64_t	ino;
+	uint64_t	gen;		/* of the notice; 0: a free slot */
 };
 
 struct watcher {
@@ -54,6 +69,8 @@ struct watcher {
 	uint64_t		 gen;	/* revokes done, under map */
 	struct watcher_obj	*objs;	/* under map */
 	size_t			 nobjs;
+	struct watcher_early	 early[WATCHER_EARLY_MAX]; /* under map */
+	size_t			 early_next;	/* the slot to overwrite */
 };
 
 static struct watcher	watcher = {
@@ -74,16 +91,26 @@ watcher_gen(void)
 	return (gen);
 }
 
+/* The entry of dev/ino, or NULL if this process does not hold it. */
+static struct watcher_obj *
+watcher_find(uint64_t dev, uint64_t ino)
+{
+	size_t	i;
+
+	for (i = 0; i < watcher.nobjs; i++)
+		if (watcher.objs[i].dev == dev && watcher.objs[i].ino == ino)
+			return (&watcher.objs[i]);
+	return (NULL);
+}
+
 /* The entry of dev/ino, added if new (NULL: no room). Under map. */
 static struct watcher_obj *
 watcher_obj(uint64_t dev, uint64_t ino)
 {
 	struct watcher_obj	*o;
-	size_t			 i;
 
-	for (i = 0; i < watcher.nobjs; i++)
-		if (watcher.objs[i].dev == dev && watcher.objs[i].ino == ino)
-			return (&watcher.objs[i]);
+	if ((o = watcher_find(dev, ino)) != NULL)
+		return (o);
 	if (watcher.nobjs == WATCHER_OBJS_MAX)
 		return (NULL);
 	o = reallocarray(watcher.objs, watcher.nobjs + 1, sizeof *o);
@@ -95,6 +122,32 @@ watcher_obj(uint64_t dev, uint64_t ino)
 	o->ino = ino;
 	o->revoked_gen = 0;
 	return (o);
+}
+
+/* Remember a notice for an object not held, overwriting the oldest. */
+static void
+watcher_early_note(uint64_t dev, uint64_t ino, uint64_t gen)
+{
+	struct watcher_early	*e = &watcher.early[watcher.early_next];
+
+	e->dev = dev;
+	e->ino = ino;
+	e->gen = gen;
+	watcher.early_next = (watcher.early_next + 1) % WATCHER_EARLY_MAX;
+}
+
+/* The generation of the latest early notice for dev/ino, or 0. */
+static uint64_t
+watcher_early_gen(uint64_t dev, uint64_t ino)
+{
+	uint64_t	gen = 0;
+	size_t		i;
+
+	for (i = 0; i < WATCHER_EARLY_MAX; i++)
+		if (watcher.early[i].gen > gen &&
+		    watcher.early[i].dev == dev && watcher.early[i].ino == ino)
+			gen = watcher.early[i].gen;
+	return (gen);
 }
 
 /* Read all of /proc/self/maps into a NUL-ended buffer; NULL and errno. */
@@ -193,13 +246,8 @@ watcher_match_one(uint64_t dev, uint64_t ino, const void *arg)
 static bool
 watcher_match_held(uint64_t dev, uint64_t ino, const void *arg)
 {
-	size_t	i;
-
 	(void)arg;
-	for (i = 0; i < watcher.nobjs; i++)
-		if (watcher.objs[i].dev == dev && watcher.objs[i].ino == ino)
-			return (true);
-	return (false);
+	return (watcher_find(dev, ino) != NULL);
 }
 
 /* Inaccessible memory over a range: the next access raises SIGSEGV. */
@@ -221,18 +269,24 @@ watcher_nofork(void *addr, size_t len)
 	return (0);
 }
 
-/* Replace every mapping of dev/ino in this process; how many, or -1. */
+/*
+ * Replace every mapping of dev/ino in this process, if it holds dev/ino
+ * as revocable; how many, or -1.
+ */
 int
 watcher_revoke_maps(uint64_t dev, uint64_t ino)
 {
 	struct watcher_obj	 key = { dev, ino, 0 }, *o;
-	int			 n;
+	int			 n = 0;
 
 	pthread_mutex_lock(&watcher.map);
 	watcher.gen++;
-	if ((o = watcher_obj(dev, ino)) != NULL)
+	if ((o = watcher_find(dev, ino)) == NULL)
+		watcher_early_note(dev, ino, watcher.gen);
+	else {
 		o->revoked_gen = watcher.gen;
-	n = watcher_each(watcher_match_one, &key, watcher_blank);
+		n = watcher_each(watcher_match_one, &key, watcher_blank);
+	}
 	pthread_mutex_unlock(&watcher.map);
 	return (n);
 }
@@ -353,16 +407,24 @@ watcher_hold(int fd, void *addr, size_t len, uint64_t gen)
 {
 	struct watcher_obj	*o;
 	struct stat		 st;
+	uint64_t		 revoked;
 	int			 saved = errno;
 
 	if (fstat(fd, &st) == -1)
 		return;
 	pthread_mutex_lock(&watcher.map);
 	o = watcher_obj(st.st_dev, st.st_ino);
+	/* A notice that came before the object was held counts too. */
+	revoked = watcher_early_gen(st.st_dev, st.st_ino);
+	if (o != NULL) {
+		if (o->revoked_gen < revoked)
+			o->revoked_gen = revoked;
+		revoked = o->revoked_gen;
+	}
 	if (addr != NULL) {
 		(void)madvise(addr, len, MADV_DONTFORK);
 		/* A revoke overtook the mapping: it was revoked too. */
-		if (o != NULL && o->revoked_gen > gen)
+		if (revoked > gen)
 			(void)watcher_blank(addr, len);
 	}
 	pthread_mutex_unlock(&watcher.map);

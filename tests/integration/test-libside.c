@@ -1,0 +1,234 @@
+/*
+ * test-libside.c: what the library trusts around it.  A set-uid program
+ * that autostarts the broker runs only the installed qshmctl, never one
+ * its caller plants on PATH or names in the environment.  Run as root:
+ * the callers are other uids.
+ */
+
+#include <sys/auxv.h>
+#include <sys/poll.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common.h"
+#include "path.h"
+
+#define LS_OWNER	65532		/* owns the set-uid program */
+#define LS_CALLER	65533		/* runs it; the squatter's victim */
+#define LS_SQUATTER	QT_NOBODY
+#define LS_HELPER	"--setuid-helper"
+#define LS_OUT_MAX	1024
+
+/* The set-uid fixture: a copy of this program and a planted qshmctl. */
+struct ls_suid {
+	char	dir[64];	/* /tmp/qshm-suid-XXXXXX, 0755 */
+	char	prog[96];	/* dir/prog: this program, set-uid LS_OWNER */
+	char	bin[96];	/* dir/bin: the caller's PATH */
+	char	out[96];	/* dir/out: 0777, the canary's */
+	char	canary[128];	/* written by the planted qshmctl, if run */
+	char	owner_dir[64];	/* /tmp/qshm-LS_OWNER, made by the library */
+	int	pipe[2];	/* the helper's report */
+};
+
+static int
+ls_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return (remove(path));
+}
+
+/* Whether a system broker answers: then no test here reaches a fallback. */
+static bool
+ls_system_broker(void)
+{
+	int	s;
+
+	if ((s = qt_connect(PATH_SYSTEM_SOCKET)) == -1)
+		return (false);
+	close(s);
+	return (true);
+}
+
+/* Remove an empty directory left by an earlier run; false if in use. */
+static bool
+ls_clear_dir(const char *dir)
+{
+	return (rmdir(dir) == 0 || errno == ENOENT);
+}
+
+/*
+ * The set-uid helper: the library's first call, as a privileged program
+ * makes it; it reports what it saw and what the call did on stdout.
+ */
+static int
+ls_helper(void)
+{
+	struct qshm_stats	st;
+	int			r, err;
+
+	r = qshm_stats(&st);
+	err = errno;
+	printf("secure %lu\nret %d\nerrno %d\ndetail %s\n",
+	    getauxval(AT_SECURE), r, err, qshm_error_detail());
+	return (0);
+}
+
+static void
+ls_copy_self(const char *to)
+{
+	char	buf[65536];
+	ssize_t	n;
+	int	in, out;
+
+	assert_true((in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) >= 0);
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+	assert_true(out >= 0);
+	while ((n = read(in, buf, sizeof buf)) > 0)
+		assert_int_equal(write(out, buf, (size_t)n), n);
+	assert_int_equal(n, 0);
+	/* chown() clears the set-uid bit: owner first, then the mode. */
+	assert_int_equal(fchown(out, LS_OWNER, LS_OWNER), 0);
+	assert_int_equal(fchmod(out, 04755), 0);
+	close(in);
+	assert_int_equal(close(out), 0);
+}
+
+/* A qshmctl on the caller's PATH that only leaves a mark. */
+static void
+ls_plant(const struct ls_suid *s)
+{
+	char	path[128];
+	FILE	*f;
+
+	snprintf(path, sizeof path, "%s/qshmctl", s->bin);
+	assert_non_null(f = fopen(path, "w"));
+	fprintf(f, "#!/bin/sh\necho \"$(id -u) $*\" >> %s\nexit 0\n",
+	    s->canary);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, 0755), 0);
+}
+
+static void
+ls_suid_setup(struct ls_suid *s)
+{
+	memset(s, 0, sizeof *s);
+	strcpy(s->dir, "/tmp/qshm-suid-XXXXXX");
+	assert_non_null(mkdtemp(s->dir));
+	assert_int_equal(chmod(s->dir, 0755), 0);
+	snprintf(s->prog, sizeof s->prog, "%s/prog", s->dir);
+	snprintf(s->bin, sizeof s->bin, "%s/bin", s->dir);
+	snprintf(s->out, sizeof s->out, "%s/out", s->dir);
+	snprintf(s->canary, sizeof s->canary, "%s/canary", s->out);
+	snprintf(s->owner_dir, sizeof s->owner_dir, "/tmp/qshm-%d", LS_OWNER);
+	assert_int_equal(mkdir(s->bin, 0755), 0);
+	assert_int_equal(mkdir(s->out, 0777), 0);
+	assert_int_equal(chmod(s->out, 0777), 0);
+	ls_copy_self(s->prog);
+	ls_plant(s);
+}
+
+/* The caller: another uid, a PATH and an environment of its choosing. */
+static int
+ls_caller(void *arg)
+{
+	struct ls_suid	*s = arg;
+	char		 broker[128], sock[128];
+
+	snprintf(broker, sizeof broker, "%s/qshmctl", s->bin);
+	snprintf(sock, sizeof sock, "%s/broker.sock", s->out);
+	if (dup2(s->pipe[1], STDOUT_FILENO) == -1 ||
+	    qt_become(LS_CALLER, LS_CALLER, 0, NULL, false) == -1)
+		return (126);
+	setenv("PATH", s->bin, 1);
+	setenv("QSHM_BROKER", broker, 1);
+	setenv("QSHM_SOCKET", sock, 1);
+	setenv("XDG_RUNTIME_DIR", s->out, 1);
+	unsetenv("QSHM_AUTOSTART");
+	execl(s->prog, s->prog, LS_HELPER, (char *)NULL);
+	return (127);
+}
+
+/* Run the set-uid copy as LS_CALLER; its report into out (NUL-ended). */
+static void
+ls_run_caller(struct ls_suid *s, char *out, size_t size)
+{
+	struct pollfd	pfd;
+	size_t		len = 0;
+	ssize_t		n;
+	pid_t		pid;
+
+	assert_int_equal(pipe2(s->pipe, O_CLOEXEC), 0);
+	assert_true((pid = qt_fork(ls_caller, s)) > 0);
+	close(s->pipe[1]);
+	pfd.fd = s->pipe[0];
+	pfd.events = POLLIN;
+	while (len < size - 1 && poll(&pfd, 1, QT_TIMEOUT_MS) == 1 &&
+	    (n = read(s->pipe[0], out + len, size - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	close(s->pipe[0]);
+	assert_int_equal(qt_wait(pid), 0);
+}
+
+/*
+ * A set-uid program's first call finds no broker: autostart must not run
+ * the qshmctl on the caller's PATH, nor $QSHM_BROKER, and must fail
+ * cleanly, saying that only the installed qshmctl may be started.
+ */
+static void
+test_setuid_autostart(void **state)
+{
+	struct ls_suid	s;
+	char		out[LS_OUT_MAX], *detail;
+	unsigned long	secure = 0;
+	int		ret = 0, err = 0;
+
+	(void)state;
+	if (geteuid() != 0 || ls_system_broker() ||
+	    access(QSHM_BINDIR "/qshmctl", X_OK) == 0)
+		skip();
+	ls_suid_setup(&s);
+	assert_true(ls_clear_dir(s.owner_dir));
+	ls_run_caller(&s, out, sizeof out);
+	assert_int_equal(sscanf(out, "secure %lu\nret %d\nerrno %d\n",
+	    &secure, &ret, &err), 3);
+	if (secure == 0) {
+		/* A nosuid mount or no_new_privs: no set-uid run to test. */
+		nftw(s.dir, ls_rm, 16, FTW_DEPTH | FTW_PHYS);
+		skip();
+	}
+	assert_int_equal(access(s.canary, F_OK), -1);
+	assert_int_equal(ret, -1);
+	assert_int_equal(err, ECONNREFUSED);
+	assert_non_null(detail = strstr(out, "detail "));
+	assert_non_null(strstr(detail, QSHM_BINDIR "/qshmctl"));
+	assert_non_null(strstr(detail, "set-uid"));
+	assert_int_equal(nftw(s.dir, ls_rm, 16, FTW_DEPTH | FTW_PHYS), 0);
+	assert_true(ls_clear_dir(s.owner_dir));
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest	tests[] = {
+		cmocka_unit_test(test_setuid_autostart),
+	};
+
+	if (argc == 2 && strcmp(argv[1], LS_HELPER) == 0)
+		return (ls_helper());
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}

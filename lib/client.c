@@ -402,11 +402,15 @@ client_autostart(void)
 static int
 client_check_dir(void)
 {
+	char	why[CLIENT_DETAIL_MAX];
+
 	if (strcmp(client.path, PATH_SYSTEM_SOCKET) == 0)
 		return (0);
-	if (path_prepare_dir(client.path) == -1 && errno != ENOENT)
-		return (client_fail(ECONNREFUSED, "%s: unsafe socket "
-		    "directory: %s", client.path, strerror(errno)));
+	if (path_prepare_dir(client.path) == -1 && errno != ENOENT) {
+		path_why(client.path, errno, why, sizeof why);
+		return (client_fail(ECONNREFUSED, "unsafe socket directory: "
+		    "%s", why));
+	}
 	return (0);
 }
 

@@ -1,8 +1,10 @@
 /*
  * test-libside.c: what the library trusts around it.  A set-uid program
  * that autostarts the broker runs only the installed qshmctl, never one
- * its caller plants on PATH or names in the environment.  Run as root:
- * the callers are other uids.
+ * its caller plants on PATH or names in the environment; a fallback
+ * socket directory that another uid made first (/tmp/qshm-UID) is never
+ * used: the client moves to $HOME/.cache/qshm, or fails saying whose the
+ * directory is and what to set.  Run as root: the callers are other uids.
  */
 
 #include <sys/auxv.h>
@@ -221,11 +223,163 @@ test_setuid_autostart(void **state)
 	assert_true(ls_clear_dir(s.owner_dir));
 }
 
+/* The squat fixture: /tmp/qshm-LS_CALLER made by LS_SQUATTER. */
+struct ls_squat {
+	char	dir[64];	/* the squatted directory */
+	char	home[64];	/* the victim's HOME, 0700 */
+	char	qshmctl[PATH_MAX];
+};
+
+static void
+ls_squat_setup(struct ls_squat *q)
+{
+	memset(q, 0, sizeof *q);
+	snprintf(q->dir, sizeof q->dir, "/tmp/qshm-%d", LS_CALLER);
+	assert_true(ls_clear_dir(q->dir));
+	assert_int_equal(mkdir(q->dir, 0755), 0);
+	assert_int_equal(chown(q->dir, LS_SQUATTER, LS_SQUATTER), 0);
+	strcpy(q->home, "/tmp/qshm-home-XXXXXX");
+	assert_non_null(mkdtemp(q->home));
+	assert_int_equal(chown(q->home, LS_CALLER, LS_CALLER), 0);
+	assert_non_null(realpath(qt_qshmctl(), q->qshmctl));
+}
+
+static void
+ls_squat_teardown(struct ls_squat *q)
+{
+	/* Nothing may have been made in the squatted directory. */
+	assert_int_equal(rmdir(q->dir), 0);
+	assert_int_equal(nftw(q->home, ls_rm, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+/* The victim: LS_CALLER, no XDG_RUNTIME_DIR (cron, su), autostart on. */
+static int
+ls_victim(const struct ls_squat *q)
+{
+	QT_CHECK_OK(qt_become(LS_CALLER, LS_CALLER, 0, NULL, false));
+	unsetenv("XDG_RUNTIME_DIR");
+	unsetenv("QSHM_SOCKET");
+	unsetenv("QSHM_AUTOSTART");
+	setenv("QSHM_BROKER", q->qshmctl, 1);
+	return (0);
+}
+
+/* Poll until path is gone; 0, or -1 after the bound. */
+static int
+ls_wait_gone(const char *path)
+{
+	int64_t	deadline = qt_now_ms() + QT_TIMEOUT_MS;
+
+	while (access(path, F_OK) == 0)
+		if (qt_now_ms() > deadline)
+			return (-1);
+		else
+			qt_nap(5);
+	return (0);
+}
+
+static int
+ls_body_home(void *arg)
+{
+	const struct ls_squat	*q = arg;
+	struct qshm_stats	 st;
+	char			 want[128], squat[128];
+
+	QT_CHECK_OK(ls_victim(q));
+	setenv("HOME", q->home, 1);
+	snprintf(want, sizeof want, "%s/.cache/qshm/broker.sock", q->home);
+	snprintf(squat, sizeof squat, "%s/broker.sock", q->dir);
+	QT_CHECK(qshm_socket_path() != NULL);
+	QT_CHECK(strcmp(qshm_socket_path(), want) == 0);
+	QT_CHECK_OK(qshm_stats(&st));
+	QT_CHECK(access(want, F_OK) == 0);
+	QT_CHECK(access(squat, F_OK) == -1 && errno == ENOENT);
+	QT_CHECK_OK(kill((pid_t)st.pid, SIGTERM));
+	QT_CHECK_OK(ls_wait_gone(want));
+	return (0);
+}
+
+/*
+ * Another uid made /tmp/qshm-UID first: with a HOME of its own the victim
+ * is served by a broker at $HOME/.cache/qshm, and nothing goes into the
+ * squatted directory.
+ */
+static void
+test_squatted_home(void **state)
+{
+	struct ls_squat	q;
+
+	(void)state;
+	if (geteuid() != 0 || ls_system_broker())
+		skip();
+	ls_squat_setup(&q);
+	assert_int_equal(qt_run(ls_body_home, &q), 0);
+	ls_squat_teardown(&q);
+}
+
+/* The call fails ECONNREFUSED, naming the directory, its owner, a way out. */
+static int
+ls_check_refused(const struct ls_squat *q)
+{
+	struct qshm_stats	st;
+	char			want[128];
+
+	QT_CHECK_ERR(qshm_stats(&st), ECONNREFUSED);
+	snprintf(want, sizeof want, "%s is owned by uid %d, not you",
+	    q->dir, LS_SQUATTER);
+	if (strstr(qshm_error_detail(), want) == NULL ||
+	    strstr(qshm_error_detail(), "XDG_RUNTIME_DIR") == NULL ||
+	    strstr(qshm_error_detail(), "QSHM_SOCKET") == NULL) {
+		qt_fail(__FILE__, __LINE__, "detail \"%s\"",
+		    qshm_error_detail());
+		return (1);
+	}
+	return (0);
+}
+
+static int
+ls_body_no_home(void *arg)
+{
+	const struct ls_squat	*q = arg;
+	char			 squat[128];
+
+	QT_CHECK_OK(ls_victim(q));
+	snprintf(squat, sizeof squat, "%s/broker.sock", q->dir);
+	unsetenv("HOME");
+	QT_CHECK(strcmp(qshm_socket_path(), squat) == 0);
+	QT_CHECK(ls_check_refused(q) == 0);
+	/* A HOME that is not the victim's is no fallback either. */
+	setenv("HOME", "/", 1);
+	QT_CHECK(ls_check_refused(q) == 0);
+	setenv("HOME", q->dir, 1);
+	QT_CHECK(ls_check_refused(q) == 0);
+	return (0);
+}
+
+/*
+ * Squatted, and no HOME of the victim's to fall back to: a clear refusal
+ * (whose directory it is, what to set), no broker started, nothing made.
+ */
+static void
+test_squatted_no_home(void **state)
+{
+	struct ls_squat	q;
+
+	(void)state;
+	if (geteuid() != 0 || ls_system_broker())
+		skip();
+	ls_squat_setup(&q);
+	assert_int_equal(qt_run(ls_body_no_home, &q), 0);
+	ls_squat_teardown(&q);
+}
+
 int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest	tests[] = {
 		cmocka_unit_test(test_setuid_autostart),
+		cmocka_unit_test(test_squatted_home),
+		cmocka_unit_test(test_squatted_no_home),
 	};
 
 	if (argc == 2 && strcmp(argv[1], LS_HELPER) == 0)

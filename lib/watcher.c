@@ -14,6 +14,8 @@
  * (received from the broker with SHMCTL_REVOCABLE, or made so with
  * shm_ctl()): one naming any other device and inode, the program's own
  * executable or a file it maps for itself, blanks nothing and counts 0.
+ * Objects no longer mapped or open are forgotten when the record fills;
+ * if it is full of live ones, every notice is obeyed again.
  *
  * A mapping made by mmap_handle() is made under the same lock and checked
  * against the generation, so a revoke that overtakes it still reaches it:
@@ -29,6 +31,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -52,6 +55,7 @@ struct watcher_obj {
 	uint64_t	dev;
 	uint64_t	ino;
 	uint64_t	revoked_gen;	/* of its last revoke, or 0 */
+	bool		live;		/* watcher_prune()'s mark */
 };
 
 /* A notice for an object not held (yet): a reply may be on its way. */
@@ -69,9 +73,12 @@ struct watcher {
 	uint64_t		 gen;	/* revokes done, under map */
 	struct watcher_obj	*objs;	/* under map */
 	size_t			 nobjs;
+	bool			 full;	/* some held object is not in objs */
 	struct watcher_early	 early[WATCHER_EARLY_MAX]; /* under map */
 	size_t			 early_next;	/* the slot to overwrite */
 };
+
+static void	watcher_prune(void);
 
 static struct watcher	watcher = {
 	.map = PTHREAD_MUTEX_INITIALIZER,
@@ -103,7 +110,11 @@ watcher_find(uint64_t dev, uint64_t ino)
 	return (NULL);
 }
 
-/* The entry of dev/ino, added if new (NULL: no room). Under map. */
+/*
+ * The entry of dev/ino, added if new.  NULL if there is no room even
+ * after pruning: then every notice is obeyed, as the object is not here
+ * to be checked against.  Under map.
+ */
 static struct watcher_obj *
 watcher_obj(uint64_t dev, uint64_t ino)
 {
@@ -112,10 +123,13 @@ watcher_obj(uint64_t dev, uint64_t ino)
 	if ((o = watcher_find(dev, ino)) != NULL)
 		return (o);
 	if (watcher.nobjs == WATCHER_OBJS_MAX)
+		watcher_prune();
+	if (watcher.nobjs == WATCHER_OBJS_MAX ||
+	    (o = reallocarray(watcher.objs, watcher.nobjs + 1,
+	    sizeof *o)) == NULL) {
+		watcher.full = true;
 		return (NULL);
-	o = reallocarray(watcher.objs, watcher.nobjs + 1, sizeof *o);
-	if (o == NULL)
-		return (NULL);
+	}
 	watcher.objs = o;
 	o = &watcher.objs[watcher.nobjs++];
 	o->dev = dev;
@@ -250,6 +264,64 @@ watcher_match_held(uint64_t dev, uint64_t ino, const void *arg)
 	return (watcher_find(dev, ino) != NULL);
 }
 
+/* Mark the held objects mapped here; as a match, it matches none. */
+static bool
+watcher_match_mark(uint64_t dev, uint64_t ino, const void *arg)
+{
+	struct watcher_obj	*o;
+
+	(void)arg;
+	if ((o = watcher_find(dev, ino)) != NULL)
+		o->live = true;
+	return (false);
+}
+
+/* Mark the held objects open in a descriptor here; -1 if unknown. */
+static int
+watcher_mark_fds(void)
+{
+	struct watcher_obj	*o;
+	struct dirent		*e;
+	struct stat		 st;
+	char			*end;
+	long			 fd;
+	DIR			*d;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return (-1);
+	while ((e = readdir(d)) != NULL) {
+		fd = strtol(e->d_name, &end, 10);
+		if (end == e->d_name || *end != '\0' || fd == dirfd(d))
+			continue;
+		if (fstat((int)fd, &st) == 0 &&
+		    (o = watcher_find(st.st_dev, st.st_ino)) != NULL)
+			o->live = true;
+	}
+	closedir(d);
+	return (0);
+}
+
+/*
+ * Forget the objects neither mapped nor open here any more: a notice for
+ * one would find nothing to blank, and one that comes back through the
+ * library is held again.  Under map.
+ */
+static void
+watcher_prune(void)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < watcher.nobjs; i++)
+		watcher.objs[i].live = false;
+	if (watcher_each(watcher_match_mark, NULL, NULL) == -1 ||
+	    watcher_mark_fds() == -1)
+		return;
+	for (i = 0; i < watcher.nobjs; i++)
+		if (watcher.objs[i].live)
+			watcher.objs[n++] = watcher.objs[i];
+	watcher.nobjs = n;
+}
+
 /* Inaccessible memory over a range: the next access raises SIGSEGV. */
 static int
 watcher_blank(void *addr, size_t len)
@@ -276,15 +348,16 @@ watcher_nofork(void *addr, size_t len)
 int
 watcher_revoke_maps(uint64_t dev, uint64_t ino)
 {
-	struct watcher_obj	 key = { dev, ino, 0 }, *o;
+	struct watcher_obj	 key = { .dev = dev, .ino = ino }, *o;
 	int			 n = 0;
 
 	pthread_mutex_lock(&watcher.map);
 	watcher.gen++;
-	if ((o = watcher_find(dev, ino)) == NULL)
+	if ((o = watcher_find(dev, ino)) == NULL && !watcher.full)
 		watcher_early_note(dev, ino, watcher.gen);
 	else {
-		o->revoked_gen = watcher.gen;
+		if (o != NULL)
+			o->revoked_gen = watcher.gen;
 		n = watcher_each(watcher_match_one, &key, watcher_blank);
 	}
 	pthread_mutex_unlock(&watcher.map);

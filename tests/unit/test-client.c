@@ -1240,6 +1240,48 @@ test_fake_notice_early(void **state)
 	fake.object = -1;
 }
 
+/*
+ * More revocable objects than the watcher records (4096), each mapped
+ * and let go in turn: the ones gone are forgotten, so a revoke of the
+ * latest still reaches it, and notices are still checked.
+ */
+static void
+test_fake_notice_many(void **state)
+{
+	struct stat	 st;
+	char		*p, *q, perms[5];
+	int		 i, fd;
+
+	(void)state;
+	fake.mode = FAKE_REVOCABLE;
+	for (i = 0; i <= 4096; i++) {
+		fake.object = memfd_sized(page);
+		p = mmap_handle(NULL, page, PROT_READ, MAP_SHARED, 0x1234, 0);
+		assert_ptr_not_equal(p, MAP_FAILED);
+		if (i < 4096) {
+			munmap(p, page);
+			close(fake.object);
+		}
+	}
+	assert_int_equal(fstat(fake.object, &st), 0);
+	assert_int_equal(fake_notice_send(st.st_dev, st.st_ino), 1);
+	maps_perms(p, perms);
+	assert_string_equal(perms, "---p");
+	/* Still checked: a notice for an object not held does nothing. */
+	fd = memfd_sized(page);
+	q = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0);
+	assert_ptr_not_equal(q, MAP_FAILED);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(fake_notice_send(st.st_dev, st.st_ino), 0);
+	maps_perms(q, perms);
+	assert_string_equal(perms, "r--s");
+	munmap(q, page);
+	close(fd);
+	munmap(p, page);
+	close(fake.object);
+	fake.object = -1;
+}
+
 int
 main(void)
 {
@@ -1270,6 +1312,7 @@ main(void)
 		/* Last: the object it maps stays held as revocable. */
 		cmocka_unit_test_setup(test_fake_notice, fake_reset),
 		cmocka_unit_test_setup(test_fake_notice_early, fake_reset),
+		cmocka_unit_test_setup(test_fake_notice_many, fake_reset),
 	};
 	int	rc;
 

@@ -1,13 +1,15 @@
 /*
  * test-libside.c: what the library trusts around it.  A set-uid program
  * that autostarts the broker runs only the installed qshmctl, never one
- * its caller plants on PATH or names in the environment; a fallback
+ * its caller plants on PATH or names in the environment, and starts it
+ * with an environment of PATH alone; a fallback
  * socket directory that another uid made first (/tmp/qshm-UID) is never
  * used: the client moves to $HOME/.cache/qshm, or fails saying whose the
  * directory is and what to set.  Run as root: the callers are other uids.
  */
 
 #include <sys/auxv.h>
+#include <sys/mount.h>
 #include <sys/poll.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -15,6 +17,8 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <paths.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -41,6 +45,7 @@ struct ls_suid {
 	char	out[96];	/* dir/out: 0777, the canary's */
 	char	canary[128];	/* written by the planted qshmctl, if run */
 	char	owner_dir[64];	/* /tmp/qshm-LS_OWNER, made by the library */
+	char	installed[96];	/* dir/inst: bound over QSHM_BINDIR, or "" */
 	int	pipe[2];	/* the helper's report */
 };
 
@@ -109,17 +114,32 @@ ls_copy_self(const char *to)
 	assert_int_equal(close(out), 0);
 }
 
-/* A qshmctl on the caller's PATH that only leaves a mark. */
+/* A qshmctl at dir/qshmctl that leaves its uid and arguments in mark. */
 static void
-ls_plant(const struct ls_suid *s)
+ls_plant(const char *dir, const char *mark)
 {
 	char	path[128];
 	FILE	*f;
 
-	snprintf(path, sizeof path, "%s/qshmctl", s->bin);
+	snprintf(path, sizeof path, "%s/qshmctl", dir);
 	assert_non_null(f = fopen(path, "w"));
-	fprintf(f, "#!/bin/sh\necho \"$(id -u) $*\" >> %s\nexit 0\n",
-	    s->canary);
+	fprintf(f, "#!/bin/sh\necho \"$(id -u) $*\" >> %s\nexit 0\n", mark);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, 0755), 0);
+}
+
+/* The installed qshmctl, as seen in a mount namespace: it saves its env. */
+static void
+ls_plant_installed(struct ls_suid *s)
+{
+	char	path[128];
+	FILE	*f;
+
+	snprintf(s->installed, sizeof s->installed, "%s/inst", s->dir);
+	assert_int_equal(mkdir(s->installed, 0755), 0);
+	snprintf(path, sizeof path, "%s/qshmctl", s->installed);
+	assert_non_null(f = fopen(path, "w"));
+	fprintf(f, "#!/bin/sh\n/usr/bin/env > %s/env\nexit 3\n", s->out);
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(chmod(path, 0755), 0);
 }
@@ -140,7 +160,18 @@ ls_suid_setup(struct ls_suid *s)
 	assert_int_equal(mkdir(s->out, 0777), 0);
 	assert_int_equal(chmod(s->out, 0777), 0);
 	ls_copy_self(s->prog);
-	ls_plant(s);
+	ls_plant(s->bin, s->canary);
+}
+
+/* In a mount namespace of its own, s->installed over QSHM_BINDIR. */
+static int
+ls_bind_installed(const struct ls_suid *s)
+{
+	if (unshare(CLONE_NEWNS) == -1 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1 ||
+	    mount(s->installed, QSHM_BINDIR, NULL, MS_BIND, NULL) == -1)
+		return (-1);
+	return (0);
 }
 
 /* The caller: another uid, a PATH and an environment of its choosing. */
@@ -152,9 +183,12 @@ ls_caller(void *arg)
 
 	snprintf(broker, sizeof broker, "%s/qshmctl", s->bin);
 	snprintf(sock, sizeof sock, "%s/broker.sock", s->out);
+	if (s->installed[0] != '\0' && ls_bind_installed(s) == -1)
+		return (125);
 	if (dup2(s->pipe[1], STDOUT_FILENO) == -1 ||
 	    qt_become(LS_CALLER, LS_CALLER, 0, NULL, false) == -1)
 		return (126);
+	setenv("LS_CALLER_VAR", "1", 1);
 	setenv("PATH", s->bin, 1);
 	setenv("QSHM_BROKER", broker, 1);
 	setenv("QSHM_SOCKET", sock, 1);
@@ -164,8 +198,11 @@ ls_caller(void *arg)
 	return (127);
 }
 
-/* Run the set-uid copy as LS_CALLER; its report into out (NUL-ended). */
-static void
+/*
+ * Run the set-uid copy as LS_CALLER: its report into out (NUL-ended),
+ * the caller's exit status returned.
+ */
+static int
 ls_run_caller(struct ls_suid *s, char *out, size_t size)
 {
 	struct pollfd	pfd;
@@ -183,7 +220,7 @@ ls_run_caller(struct ls_suid *s, char *out, size_t size)
 		len += (size_t)n;
 	out[len] = '\0';
 	close(s->pipe[0]);
-	assert_int_equal(qt_wait(pid), 0);
+	return (qt_wait(pid));
 }
 
 /*
@@ -205,7 +242,7 @@ test_setuid_autostart(void **state)
 		skip();
 	ls_suid_setup(&s);
 	assert_true(ls_clear_dir(s.owner_dir));
-	ls_run_caller(&s, out, sizeof out);
+	assert_int_equal(ls_run_caller(&s, out, sizeof out), 0);
 	assert_int_equal(sscanf(out, "secure %lu\nret %d\nerrno %d\n",
 	    &secure, &ret, &err), 3);
 	if (secure == 0) {
@@ -219,6 +256,64 @@ test_setuid_autostart(void **state)
 	assert_non_null(detail = strstr(out, "detail "));
 	assert_non_null(strstr(detail, QSHM_BINDIR "/qshmctl"));
 	assert_non_null(strstr(detail, "set-uid"));
+	assert_int_equal(nftw(s.dir, ls_rm, 16, FTW_DEPTH | FTW_PHYS), 0);
+	assert_true(ls_clear_dir(s.owner_dir));
+}
+
+/* Whether line is one of the lines of text. */
+static bool
+ls_has_line(const char *text, const char *line)
+{
+	size_t		 n = strlen(line);
+	const char	*p;
+
+	for (p = text; (p = strstr(p, line)) != NULL; p += n)
+		if ((p == text || p[-1] == '\n') &&
+		    (p[n] == '\n' || p[n] == '\0'))
+			return (true);
+	return (false);
+}
+
+/*
+ * With qshmctl installed (a mount namespace binds a script over
+ * QSHM_BINDIR), the set-uid program starts that one, by its absolute
+ * path, with PATH alone for an environment: nothing of the caller's.
+ */
+static void
+test_setuid_installed(void **state)
+{
+	struct ls_suid	s;
+	char		out[LS_OUT_MAX], env[LS_OUT_MAX], path[128];
+	unsigned long	secure = 0;
+	ssize_t		n;
+	int		fd, st;
+
+	(void)state;
+	if (geteuid() != 0 || ls_system_broker() ||
+	    access(QSHM_BINDIR, F_OK) == -1)
+		skip();
+	ls_suid_setup(&s);
+	ls_plant_installed(&s);
+	assert_true(ls_clear_dir(s.owner_dir));
+	st = ls_run_caller(&s, out, sizeof out);
+	if (st == 125 || (sscanf(out, "secure %lu", &secure) == 1 &&
+	    secure == 0)) {
+		/* No mount namespace, or no set-uid run: nothing to test. */
+		nftw(s.dir, ls_rm, 16, FTW_DEPTH | FTW_PHYS);
+		skip();
+	}
+	assert_int_equal(st, 0);
+	assert_int_equal(access(s.canary, F_OK), -1);
+	assert_non_null(strstr(out, "status 3"));
+	snprintf(path, sizeof path, "%s/env", s.out);
+	assert_true((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0);
+	assert_true((n = read(fd, env, sizeof env - 1)) > 0);
+	env[n] = '\0';
+	close(fd);
+	assert_true(ls_has_line(env, "PATH=" _PATH_STDPATH));
+	assert_null(strstr(env, "QSHM_"));
+	assert_null(strstr(env, "XDG_RUNTIME_DIR"));
+	assert_null(strstr(env, "LS_CALLER_VAR"));
 	assert_int_equal(nftw(s.dir, ls_rm, 16, FTW_DEPTH | FTW_PHYS), 0);
 	assert_true(ls_clear_dir(s.owner_dir));
 }
@@ -378,6 +473,7 @@ main(int argc, char **argv)
 {
 	const struct CMUnitTest	tests[] = {
 		cmocka_unit_test(test_setuid_autostart),
+		cmocka_unit_test(test_setuid_installed),
 		cmocka_unit_test(test_squatted_home),
 		cmocka_unit_test(test_squatted_no_home),
 	};

@@ -20,9 +20,10 @@
  */
 int	path_socket(char *buf, size_t size, int probe_system);
 /*
- * Make the socket's directory if it is missing (mode 0700; /run/qshm
- * 0755) and check that the caller (for /run/qshm: or root) owns it and no
- * one else may write to it; EPERM otherwise.
+ * Make the socket's directory if it is missing (mode 0700, with
+ * $HOME/.cache for $HOME/.cache/qshm; /run/qshm 0755) and check that the
+ * caller (for /run/qshm: or root) owns it and no one else may write to
+ * it; EPERM otherwise.
  */
 int	path_prepare_dir(const char *sockpath);
 /*

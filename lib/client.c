@@ -3,12 +3,14 @@
  *
  * Made lazily on the first call, guarded by a mutex that also keeps one
  * request in flight.  When nothing answers at the socket the broker is
- * started (unless QSHM_AUTOSTART=0) and waited for, briefly.  A child of
+ * started (unless QSHM_AUTOSTART=0) and waited for, briefly; in a set-uid
+ * program only the installed qshmctl, in a clean environment.  A child of
  * fork() drops the inherited connection, through pthread_atfork() and a
  * pid check, so it reconnects and the broker sees it as itself.  The
  * thread's error detail (qshm_error_detail()) lives here too.
  */
 
+#include <sys/auxv.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -17,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <paths.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -36,12 +39,16 @@
 #define QSHM_BINDIR		"/usr/local/bin"
 #endif
 
+#define CLIENT_INSTALLED	QSHM_BINDIR "/qshmctl"
 #define CLIENT_DETAIL_MAX	256
 #define CLIENT_PATH_MAX		sizeof(((struct sockaddr_un *)NULL)->sun_path)
 #define CLIENT_START_MS		2000	/* how long autostart may take */
 #define CLIENT_POLL_MS		10
 
 extern char	**environ;
+
+/* A set-uid program's broker inherits none of its caller's environment. */
+static char	*client_clean_env[] = { "PATH=" _PATH_STDPATH, NULL };
 
 struct client {
 	pthread_mutex_t	lock;
@@ -187,6 +194,7 @@ client_refused(int err, const char *why)
 	    client.path, strerror(err), why));
 }
 
+/* QSHM_AUTOSTART=0: even a set-uid program's caller may only turn it off. */
 static bool
 client_autostart_on(void)
 {
@@ -195,16 +203,41 @@ client_autostart_on(void)
 	return (v == NULL || strcmp(v, "0") != 0);
 }
 
+/*
+ * A set-uid, set-gid or file-capability program (AT_SECURE): its
+ * environment, PATH included, is the caller's, not to be obeyed.
+ */
+static bool
+client_secure(void)
+{
+	return (getauxval(AT_SECURE) != 0);
+}
+
+/*
+ * The broker to start: $QSHM_BROKER, else the installed qshmctl, else
+ * qshmctl on PATH.  Under AT_SECURE only the installed one, by its
+ * absolute path, or none (NULL, the detail set): a PATH of the caller's
+ * choosing would run the caller's program with our privileges.
+ */
 static const char *
 client_broker_prog(void)
 {
 	const char	*prog;
 
+	if (client_secure()) {
+		if (faccessat(AT_FDCWD, CLIENT_INSTALLED, X_OK,
+		    AT_EACCESS) == 0)
+			return (CLIENT_INSTALLED);
+		client_fail(ECONNREFUSED, "no broker at %s: a set-uid, "
+		    "set-gid or file-capability program starts only %s: %s",
+		    client.path, CLIENT_INSTALLED, strerror(errno));
+		return (NULL);
+	}
 	prog = secure_getenv("QSHM_BROKER");
 	if (prog != NULL && prog[0] != '\0')
 		return (prog);
-	if (access(QSHM_BINDIR "/qshmctl", X_OK) == 0)
-		return (QSHM_BINDIR "/qshmctl");
+	if (access(CLIENT_INSTALLED, X_OK) == 0)
+		return (CLIENT_INSTALLED);
 	return ("qshmctl");
 }
 
@@ -265,7 +298,7 @@ client_spawn(const char *prog, pid_t *pidp)
 	if (err == 0) {
 		if ((err = client_spawn_setup(&fa, &attr)) == 0)
 			err = posix_spawnp(pidp, argv[0], &fa, &attr, argv,
-			    environ);
+			    client_secure() ? client_clean_env : environ);
 		posix_spawn_file_actions_destroy(&fa);
 		posix_spawnattr_destroy(&attr);
 	}
@@ -355,7 +388,8 @@ client_autostart(void)
 	int		 status;
 
 	(void)client_reap(&status);	/* one left from a previous attempt */
-	prog = client_broker_prog();
+	if ((prog = client_broker_prog()) == NULL)
+		return (-1);
 	if (client_spawn(prog, &client.spawned) == -1) {
 		client.spawned = 0;
 		return (client_fail(ECONNREFUSED, "no broker at %s: cannot "
@@ -368,11 +402,15 @@ client_autostart(void)
 static int
 client_check_dir(void)
 {
+	char	why[CLIENT_DETAIL_MAX];
+
 	if (strcmp(client.path, PATH_SYSTEM_SOCKET) == 0)
 		return (0);
-	if (path_prepare_dir(client.path) == -1 && errno != ENOENT)
-		return (client_fail(ECONNREFUSED, "%s: unsafe socket "
-		    "directory: %s", client.path, strerror(errno)));
+	if (path_prepare_dir(client.path) == -1 && errno != ENOENT) {
+		path_why(client.path, errno, why, sizeof why);
+		return (client_fail(ECONNREFUSED, "unsafe socket directory: "
+		    "%s", why));
+	}
 	return (0);
 }
 

@@ -10,8 +10,17 @@
  * memory over each (MAP_FIXED, PROT_NONE: the next access raises
  * SIGSEGV) and replies with how many it replaced.
  *
+ * A notice is obeyed only for an object this process holds as revocable
+ * (received from the broker with SHMCTL_REVOCABLE, or made so with
+ * shm_ctl()): one naming any other device and inode, the program's own
+ * executable or a file it maps for itself, blanks nothing and counts 0.
+ * Objects no longer mapped or open are forgotten when the record fills;
+ * if it is full of live ones, every notice is obeyed again.
+ *
  * A mapping made by mmap_handle() is made under the same lock and checked
- * against the generation, so a revoke that overtakes it still reaches it.
+ * against the generation, so a revoke that overtakes it still reaches it:
+ * a notice for an object not held yet is remembered (a few, the latest)
+ * and applies to a mapping of it whose request began before the notice.
  * Mappings of the revocable objects the process holds get MADV_DONTFORK:
  * mmap_handle()'s at once, plain mmap()s of their fds in the fork prepare
  * handler, so a child never inherits them.  The thread does not exist in
@@ -22,6 +31,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -37,6 +47,7 @@
 #include "watcher.h"
 
 #define WATCHER_OBJS_MAX	4096	/* revocable objects remembered */
+#define WATCHER_EARLY_MAX	16	/* early notices remembered */
 #define WATCHER_MAPS_CHUNK	8192
 
 /* A revocable object this process holds. */
@@ -44,6 +55,14 @@ struct watcher_obj {
 	uint64_t	dev;
 	uint64_t	ino;
 	uint64_t	revoked_gen;	/* of its last revoke, or 0 */
+	bool		live;		/* watcher_prune()'s mark */
+};
+
+/* A notice for an object not held (yet): a reply may be on its way. */
+struct watcher_early {
+	uint64_t	dev;
+	uint64_t	ino;
+	uint64_t	gen;		/* of the notice; 0: a free slot */
 };
 
 struct watcher {
@@ -54,7 +73,12 @@ struct watcher {
 	uint64_t		 gen;	/* revokes done, under map */
 	struct watcher_obj	*objs;	/* under map */
 	size_t			 nobjs;
+	bool			 full;	/* some held object is not in objs */
+	struct watcher_early	 early[WATCHER_EARLY_MAX]; /* under map */
+	size_t			 early_next;	/* the slot to overwrite */
 };
+
+static void	watcher_prune(void);
 
 static struct watcher	watcher = {
 	.map = PTHREAD_MUTEX_INITIALIZER,
@@ -74,27 +98,70 @@ watcher_gen(void)
 	return (gen);
 }
 
-/* The entry of dev/ino, added if new (NULL: no room). Under map. */
+/* The entry of dev/ino, or NULL if this process does not hold it. */
 static struct watcher_obj *
-watcher_obj(uint64_t dev, uint64_t ino)
+watcher_find(uint64_t dev, uint64_t ino)
 {
-	struct watcher_obj	*o;
-	size_t			 i;
+	size_t	i;
 
 	for (i = 0; i < watcher.nobjs; i++)
 		if (watcher.objs[i].dev == dev && watcher.objs[i].ino == ino)
 			return (&watcher.objs[i]);
+	return (NULL);
+}
+
+/*
+ * The entry of dev/ino, added if new.  NULL if there is no room even
+ * after pruning: then every notice is obeyed, as the object is not here
+ * to be checked against.  Under map.
+ */
+static struct watcher_obj *
+watcher_obj(uint64_t dev, uint64_t ino)
+{
+	struct watcher_obj	*o;
+
+	if ((o = watcher_find(dev, ino)) != NULL)
+		return (o);
 	if (watcher.nobjs == WATCHER_OBJS_MAX)
+		watcher_prune();
+	if (watcher.nobjs == WATCHER_OBJS_MAX ||
+	    (o = reallocarray(watcher.objs, watcher.nobjs + 1,
+	    sizeof *o)) == NULL) {
+		watcher.full = true;
 		return (NULL);
-	o = reallocarray(watcher.objs, watcher.nobjs + 1, sizeof *o);
-	if (o == NULL)
-		return (NULL);
+	}
 	watcher.objs = o;
 	o = &watcher.objs[watcher.nobjs++];
 	o->dev = dev;
 	o->ino = ino;
 	o->revoked_gen = 0;
 	return (o);
+}
+
+/* Remember a notice for an object not held, overwriting the oldest. */
+static void
+watcher_early_note(uint64_t dev, uint64_t ino, uint64_t gen)
+{
+	struct watcher_early	*e = &watcher.early[watcher.early_next];
+
+	e->dev = dev;
+	e->ino = ino;
+	e->gen = gen;
+	watcher.early_next = (watcher.early_next + 1) % WATCHER_EARLY_MAX;
+}
+
+/* The generation of the latest early notice for dev/ino, or 0. */
+static uint64_t
+watcher_early_gen(uint64_t dev, uint64_t ino)
+{
+	uint64_t	gen = 0;
+	size_t		i;
+
+	for (i = 0; i < WATCHER_EARLY_MAX; i++)
+		if (watcher.early[i].gen > gen &&
+		    watcher.early[i].dev == dev && watcher.early[i].ino == ino)
+			gen = watcher.early[i].gen;
+	return (gen);
 }
 
 /* Read all of /proc/self/maps into a NUL-ended buffer; NULL and errno. */
@@ -193,13 +260,66 @@ watcher_match_one(uint64_t dev, uint64_t ino, const void *arg)
 static bool
 watcher_match_held(uint64_t dev, uint64_t ino, const void *arg)
 {
-	size_t	i;
+	(void)arg;
+	return (watcher_find(dev, ino) != NULL);
+}
+
+/* Mark the held objects mapped here; as a match, it matches none. */
+static bool
+watcher_match_mark(uint64_t dev, uint64_t ino, const void *arg)
+{
+	struct watcher_obj	*o;
 
 	(void)arg;
-	for (i = 0; i < watcher.nobjs; i++)
-		if (watcher.objs[i].dev == dev && watcher.objs[i].ino == ino)
-			return (true);
+	if ((o = watcher_find(dev, ino)) != NULL)
+		o->live = true;
 	return (false);
+}
+
+/* Mark the held objects open in a descriptor here; -1 if unknown. */
+static int
+watcher_mark_fds(void)
+{
+	struct watcher_obj	*o;
+	struct dirent		*e;
+	struct stat		 st;
+	char			*end;
+	long			 fd;
+	DIR			*d;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return (-1);
+	while ((e = readdir(d)) != NULL) {
+		fd = strtol(e->d_name, &end, 10);
+		if (end == e->d_name || *end != '\0' || fd == dirfd(d))
+			continue;
+		if (fstat((int)fd, &st) == 0 &&
+		    (o = watcher_find(st.st_dev, st.st_ino)) != NULL)
+			o->live = true;
+	}
+	closedir(d);
+	return (0);
+}
+
+/*
+ * Forget the objects neither mapped nor open here any more: a notice for
+ * one would find nothing to blank, and one that comes back through the
+ * library is held again.  Under map.
+ */
+static void
+watcher_prune(void)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < watcher.nobjs; i++)
+		watcher.objs[i].live = false;
+	if (watcher_each(watcher_match_mark, NULL, NULL) == -1 ||
+	    watcher_mark_fds() == -1)
+		return;
+	for (i = 0; i < watcher.nobjs; i++)
+		if (watcher.objs[i].live)
+			watcher.objs[n++] = watcher.objs[i];
+	watcher.nobjs = n;
 }
 
 /* Inaccessible memory over a range: the next access raises SIGSEGV. */
@@ -221,18 +341,25 @@ watcher_nofork(void *addr, size_t len)
 	return (0);
 }
 
-/* Replace every mapping of dev/ino in this process; how many, or -1. */
+/*
+ * Replace every mapping of dev/ino in this process, if it holds dev/ino
+ * as revocable; how many, or -1.
+ */
 int
 watcher_revoke_maps(uint64_t dev, uint64_t ino)
 {
-	struct watcher_obj	 key = { dev, ino, 0 }, *o;
-	int			 n;
+	struct watcher_obj	 key = { .dev = dev, .ino = ino }, *o;
+	int			 n = 0;
 
 	pthread_mutex_lock(&watcher.map);
 	watcher.gen++;
-	if ((o = watcher_obj(dev, ino)) != NULL)
-		o->revoked_gen = watcher.gen;
-	n = watcher_each(watcher_match_one, &key, watcher_blank);
+	if ((o = watcher_find(dev, ino)) == NULL && !watcher.full)
+		watcher_early_note(dev, ino, watcher.gen);
+	else {
+		if (o != NULL)
+			o->revoked_gen = watcher.gen;
+		n = watcher_each(watcher_match_one, &key, watcher_blank);
+	}
 	pthread_mutex_unlock(&watcher.map);
 	return (n);
 }
@@ -353,16 +480,24 @@ watcher_hold(int fd, void *addr, size_t len, uint64_t gen)
 {
 	struct watcher_obj	*o;
 	struct stat		 st;
+	uint64_t		 revoked;
 	int			 saved = errno;
 
 	if (fstat(fd, &st) == -1)
 		return;
 	pthread_mutex_lock(&watcher.map);
 	o = watcher_obj(st.st_dev, st.st_ino);
+	/* A notice that came before the object was held counts too. */
+	revoked = watcher_early_gen(st.st_dev, st.st_ino);
+	if (o != NULL) {
+		if (o->revoked_gen < revoked)
+			o->revoked_gen = revoked;
+		revoked = o->revoked_gen;
+	}
 	if (addr != NULL) {
 		(void)madvise(addr, len, MADV_DONTFORK);
 		/* A revoke overtook the mapping: it was revoked too. */
-		if (o != NULL && o->revoked_gen > gen)
+		if (revoked > gen)
 			(void)watcher_blank(addr, len);
 	}
 	pthread_mutex_unlock(&watcher.map);

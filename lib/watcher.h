@@ -2,7 +2,8 @@
  * watcher.h: the recipient side of revocation (internal).  A thread with
  * its own broker connection, started when the process first holds a
  * revocable object, takes the broker's revoke notices, replaces every
- * mapping of the object named with inaccessible memory and answers.
+ * mapping of the object named, if the process holds it as revocable,
+ * with inaccessible memory and answers.
  * Mappings of revocable objects are kept from children of fork().
  */
 
@@ -25,7 +26,10 @@ uint64_t	watcher_gen(void);
 void		watcher_hold(int fd, void *addr, size_t len, uint64_t gen);
 /* Register the fork handlers (client.c calls it once, after its own). */
 void		watcher_atfork(void);
-/* Replace every mapping of dev/ino in this process; how many, or -1. */
+/*
+ * Replace every mapping of dev/ino in this process, if it holds dev/ino
+ * as revocable (else nothing: 0); how many, or -1.
+ */
 int		watcher_revoke_maps(uint64_t dev, uint64_t ino);
 
 #endif /* QSHM_WATCHER_H */

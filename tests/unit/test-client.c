@@ -6,7 +6,8 @@
  * ENOMEM, ECONNREFUSED) and autostart failures; then the connection
  * itself against a scripted fake broker on a temporary socket: replies
  * with another version, id or type, a peer that hangs up, reconnecting,
- * fork() safety, received fds, mappings of a range, and listings.
+ * fork() safety, received fds, mappings of a range, listings, and the
+ * watcher's answers to revoke notices (only objects held as revocable).
  */
 
 #include <sys/mman.h>
@@ -21,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -565,7 +567,9 @@ enum fake_mode {
 	FAKE_LIST_UNSEALED,
 	FAKE_LIST_RECSIZE,
 	FAKE_LIST_COUNT,
-	FAKE_HANG_UP_ONCE	/* close without replying, then FAKE_OK */
+	FAKE_HANG_UP_ONCE,	/* close without replying, then FAKE_OK */
+	FAKE_REVOCABLE,		/* OPEN: the object is revocable */
+	FAKE_REVOKE_FIRST	/* OPEN: revocable, revoked before the reply */
 };
 
 #define FAKE_CONNS	16
@@ -575,7 +579,10 @@ static struct fake {
 	int		lsock;
 	int		stop[2];
 	int		conns[FAKE_CONNS];
+	_Atomic int	watch;		/* the watcher's connection, or -1 */
 	int		memfd;		/* the object OPEN hands out */
+	int		object;		/* if not -1: the one it hands out */
+	_Atomic int	early;		/* FAKE_REVOKE_FIRST: its count */
 	uint64_t	range_off, range_len;
 	_Atomic int	mode;
 	_Atomic int	err;		/* errno every reply carries */
@@ -614,8 +621,11 @@ fake_open_fd(const struct proto_msg *m, struct proto_open_reply *r, int mode)
 		r->access = access;
 		r->offset = fake.range_off;
 		r->length = fake.range_len;
+		if (mode == FAKE_REVOCABLE || mode == FAKE_REVOKE_FIRST)
+			r->flags = SHMCTL_REVOCABLE;
 	}
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fake.memfd);
+	snprintf(path, sizeof path, "/proc/self/fd/%d",
+	    fake.object != -1 ? fake.object : fake.memfd);
 	return (open(path, (int)access | O_CLOEXEC));
 }
 
@@ -640,6 +650,37 @@ fake_list_fd(struct proto_list_reply *r, int mode)
 	r->recsize = sizeof recs[0] -
 	    (mode == FAKE_LIST_RECSIZE ? 8 : 0);
 	return (fd);
+}
+
+/* Send the watcher a notice for dev/ino; its count, or -1. */
+static int
+fake_notice_send(uint64_t dev, uint64_t ino)
+{
+	static _Atomic uint32_t	id = 100;
+	struct proto_notice	n = { dev, ino };
+	struct proto_msg	m;
+	struct pollfd		pfd = { fake.watch, POLLIN, 0 };
+	uint32_t		my = ++id;
+	int			count = -1;
+
+	if (proto_send(fake.watch, PROTO_NOTICE, my, &n, sizeof n, -1) == -1 ||
+	    poll(&pfd, 1, 10000) != 1 || proto_recv(fake.watch, &m) == -1)
+		return (-1);
+	if (m.hdr.type == (PROTO_NOTICE | PROTO_REPLY) && m.hdr.id == my &&
+	    m.u.status.err == 0)
+		count = (int)m.u.status.value;
+	proto_msg_clear(&m);
+	return (count);
+}
+
+/* FAKE_REVOKE_FIRST: the object is revoked before the reply goes out. */
+static void
+fake_revoke_first(int fd)
+{
+	struct stat	st;
+
+	fake.early = fstat(fd, &st) == -1 ? -1 :
+	    fake_notice_send(st.st_dev, st.st_ino);
 }
 
 static void
@@ -690,6 +731,8 @@ fake_reply(int c, const struct proto_msg *m, int mode)
 		case PROTO_OPEN:
 		case PROTO_PARKED_OPEN:
 			fd = fake_open_fd(m, &r.o, mode);
+			if (mode == FAKE_REVOKE_FIRST && fd != -1)
+				fake_revoke_first(fd);
 			break;
 		case PROTO_LIST:
 			fd = fake_list_fd(&r.li, mode);
@@ -723,6 +766,12 @@ fake_serve(int *cp)
 		return;
 	}
 	fake_reply(*cp, &m, mode);
+	/* The test speaks on the watcher's connection itself. */
+	if (m.hdr.type == PROTO_WATCH && fake.watch == -1) {
+		fake.watch = *cp;
+		*cp = -1;
+		return;
+	}
 	if (mode == FAKE_CLOSE_AFTER) {
 		close(*cp);
 		*cp = -1;
@@ -782,6 +831,8 @@ fake_setup(void **state)
 	memset(&fake, 0, sizeof fake);
 	for (i = 0; i < FAKE_CONNS; i++)
 		fake.conns[i] = -1;
+	fake.watch = -1;
+	fake.object = -1;
 	fake.memfd = memfd_create("object", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fake.memfd == -1 || ftruncate(fake.memfd, 4 * (off_t)page) == -1)
 		return (-1);
@@ -814,6 +865,8 @@ fake_teardown(void **state)
 	for (i = 0; i < FAKE_CONNS; i++)
 		if (fake.conns[i] != -1)
 			close(fake.conns[i]);
+	if (fake.watch != -1)
+		close(fake.watch);
 	close(fake.lsock);
 	close(fake.stop[0]);
 	close(fake.stop[1]);
@@ -1103,6 +1156,132 @@ test_fake_list(void **state)
 	assert_null(hi);
 }
 
+/* The permissions /proc/self/maps shows for the mapping at p. */
+static void
+maps_perms(const void *p, char perms[5])
+{
+	char		line[512];
+	uintptr_t	start, end;
+	FILE		*f;
+
+	strcpy(perms, "none");
+	assert_non_null(f = fopen("/proc/self/maps", "r"));
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %4s", &start,
+		    &end, perms) == 3 && (uintptr_t)p >= start &&
+		    (uintptr_t)p < end)
+			break;
+	fclose(f);
+}
+
+/*
+ * The watcher acts only on the revocable objects this process holds: a
+ * notice for its own executable or for a mapping made without a
+ * revocable grant changes nothing (and counts 0); one for the object
+ * mapped revocable blanks that mapping.
+ */
+static void
+test_fake_notice(void **state)
+{
+	struct stat	 exe, st;
+	char		*rev, *plain, perms[5];
+	int		 fd, i;
+
+	(void)state;
+	fake.mode = FAKE_REVOCABLE;
+	rev = mmap_handle(NULL, page, PROT_READ, MAP_SHARED, 0x1234, 0);
+	assert_ptr_not_equal(rev, MAP_FAILED);
+	assert_int_equal(rev[0], 'A');
+	for (i = 0; i < 1000 && fake.watch == -1; i++)
+		usleep(10000);
+	assert_int_not_equal(fake.watch, -1);
+	fd = memfd_sized(page);
+	assert_int_equal(pwrite(fd, "P", 1, 0), 1);
+	plain = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0);
+	assert_ptr_not_equal(plain, MAP_FAILED);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(fake_notice_send(st.st_dev, st.st_ino), 0);
+	assert_int_equal(plain[0], 'P');
+	assert_int_equal(stat("/proc/self/exe", &exe), 0);
+	assert_int_equal(fake_notice_send(exe.st_dev, exe.st_ino), 0);
+	maps_perms((const void *)test_fake_notice, perms);
+	assert_string_equal(perms, "r-xp");
+	assert_int_equal(fstat(fake.memfd, &st), 0);
+	assert_int_equal(fake_notice_send(st.st_dev, st.st_ino), 1);
+	maps_perms(rev, perms);
+	assert_string_equal(perms, "---p");
+	assert_int_equal(plain[0], 'P');
+	munmap(plain, page);
+	munmap(rev, page);
+	close(fd);
+}
+
+/*
+ * A notice that overtakes the reply (the object is not held yet) blanks
+ * nothing then, and the mapping the reply brings is blanked at once.
+ */
+static void
+test_fake_notice_early(void **state)
+{
+	char	*p, perms[5];
+
+	(void)state;
+	assert_int_not_equal(fake.watch, -1);
+	fake.object = memfd_sized(page);
+	fake.early = -2;
+	fake.mode = FAKE_REVOKE_FIRST;
+	p = mmap_handle(NULL, page, PROT_READ, MAP_SHARED, 0x1234, 0);
+	assert_ptr_not_equal(p, MAP_FAILED);
+	assert_int_equal(fake.early, 0);
+	maps_perms(p, perms);
+	assert_string_equal(perms, "---p");
+	munmap(p, page);
+	close(fake.object);
+	fake.object = -1;
+}
+
+/*
+ * More revocable objects than the watcher records (4096), each mapped
+ * and let go in turn: the ones gone are forgotten, so a revoke of the
+ * latest still reaches it, and notices are still checked.
+ */
+static void
+test_fake_notice_many(void **state)
+{
+	struct stat	 st;
+	char		*p, *q, perms[5];
+	int		 i, fd;
+
+	(void)state;
+	fake.mode = FAKE_REVOCABLE;
+	for (i = 0; i <= 4096; i++) {
+		fake.object = memfd_sized(page);
+		p = mmap_handle(NULL, page, PROT_READ, MAP_SHARED, 0x1234, 0);
+		assert_ptr_not_equal(p, MAP_FAILED);
+		if (i < 4096) {
+			munmap(p, page);
+			close(fake.object);
+		}
+	}
+	assert_int_equal(fstat(fake.object, &st), 0);
+	assert_int_equal(fake_notice_send(st.st_dev, st.st_ino), 1);
+	maps_perms(p, perms);
+	assert_string_equal(perms, "---p");
+	/* Still checked: a notice for an object not held does nothing. */
+	fd = memfd_sized(page);
+	q = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0);
+	assert_ptr_not_equal(q, MAP_FAILED);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(fake_notice_send(st.st_dev, st.st_ino), 0);
+	maps_perms(q, perms);
+	assert_string_equal(perms, "r--s");
+	munmap(q, page);
+	close(fd);
+	munmap(p, page);
+	close(fake.object);
+	fake.object = -1;
+}
+
 int
 main(void)
 {
@@ -1130,6 +1309,10 @@ main(void)
 		cmocka_unit_test_setup(test_fake_open, fake_reset),
 		cmocka_unit_test_setup(test_fake_mmap, fake_reset),
 		cmocka_unit_test_setup(test_fake_list, fake_reset),
+		/* Last: the object it maps stays held as revocable. */
+		cmocka_unit_test_setup(test_fake_notice, fake_reset),
+		cmocka_unit_test_setup(test_fake_notice_early, fake_reset),
+		cmocka_unit_test_setup(test_fake_notice_many, fake_reset),
 	};
 	int	rc;
 

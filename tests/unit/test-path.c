@@ -1,7 +1,8 @@
 /*
  * test-path.c: the broker socket path (order of $QSHM_SOCKET, the system
  * socket, $XDG_RUNTIME_DIR and /tmp), its length limit, and the checks on
- * its directory (owner, mode, symlink, explicit paths).
+ * its directory (owner, mode, symlink, explicit paths, $HOME/.cache/qshm)
+ * and what path_why() says of them.
  */
 
 #include <sys/socket.h>
@@ -308,6 +309,69 @@ test_prepare_owner(void **state)
 	expect_prepare(sock, 0);
 }
 
+/* What path_why() says of a default directory: whose, which mode, a hint. */
+static void
+test_why(void **state)
+{
+	char	sock[SUN_MAX], dir[64], why[256], want[256];
+
+	(void)state;
+	sock_in(sock, sizeof sock, "qshm");
+	snprintf(dir, sizeof dir, "%s/qshm", tmpdir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(chmod(dir, 0772), 0);
+	expect_prepare(sock, EPERM);
+	path_why(sock, EPERM, why, sizeof why);
+	snprintf(want, sizeof want, "%s is writable by others (mode 772); "
+	    "set XDG_RUNTIME_DIR or QSHM_SOCKET", dir);
+	assert_string_equal(why, want);
+	if (geteuid() != 0)
+		return;
+	assert_int_equal(chown(dir, 65534, 65534), 0);
+	path_why(sock, EPERM, why, sizeof why);
+	snprintf(want, sizeof want, "%s is owned by uid 65534, not you "
+	    "(uid 0); set XDG_RUNTIME_DIR or QSHM_SOCKET", dir);
+	assert_string_equal(why, want);
+}
+
+/*
+ * $HOME/.cache/qshm is a default directory: made private (with .cache)
+ * and checked, .cache included; a HOME writable by others is none.
+ */
+static void
+test_home_dir(void **state)
+{
+	char		home[48], cache[80], sock[SUN_MAX], why[256], want[256];
+	struct stat	st;
+
+	(void)state;
+	snprintf(home, sizeof home, "%s/home", tmpdir);
+	snprintf(cache, sizeof cache, "%s/.cache", home);
+	snprintf(sock, sizeof sock, "%s/qshm/broker.sock", cache);
+	assert_int_equal(mkdir(home, 0755), 0);
+	setenv("HOME", home, 1);
+	expect_prepare(sock, 0);
+	assert_int_equal(stat(cache, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	snprintf(cache, sizeof cache, "%s/.cache/qshm", home);
+	assert_int_equal(lstat(cache, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	snprintf(cache, sizeof cache, "%s/.cache", home);
+	assert_int_equal(chmod(cache, 0777), 0);
+	expect_prepare(sock, EPERM);
+	path_why(sock, EPERM, why, sizeof why);
+	snprintf(want, sizeof want, "%s is writable by others (mode 777); "
+	    "set XDG_RUNTIME_DIR or QSHM_SOCKET", cache);
+	/* qshm itself is fine: the fault named is its parent's. */
+	assert_int_equal(rmdir(strcat(cache, "/qshm")), 0);
+	path_why(sock, EPERM, why, sizeof why);
+	assert_string_equal(why, want);
+	/* A HOME others may write to makes no default: explicit rules. */
+	assert_int_equal(chmod(home, 0777), 0);
+	expect_prepare(sock, ENOENT);
+	unsetenv("HOME");
+}
+
 /* An explicit path's directory only has to exist. */
 static void
 test_prepare_explicit(void **state)
@@ -358,6 +422,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_prepare_owner,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prepare_explicit,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_why, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_home_dir,
 		    setup, teardown),
 	};
 

@@ -68,7 +68,8 @@ MAN3_ALIASES	:= shm_create_subrange_handle:shm_create_handle \
 		   qshm_socket_path qshm_error_detail qshm_reason_str)
 
 DEPS_PKGS	:= libcmocka-dev libedit-dev libjansson-dev libncurses-dev \
-		   libbsd-dev libmd-dev pkg-config jq xxd bsdextrautils mandoc
+		   libbsd-dev libmd-dev pkg-config jq xxd bsdextrautils mandoc \
+		   g++ libgmock-dev
 
 all: $(B)/qshmctl $(B)/libqshm.a $(B)/libqshm.so $(B)/qshm.pc $(SD_UNITS)
 
@@ -115,6 +116,18 @@ $(B)/tests/integration/%: tests/integration/%.c $(INTEG_COMMON) \
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(QCFLAGS) -Itests/integration -o $@ $< \
 	    $(INTEG_COMMON) $(B)/libqshm.a -lcmocka -lpthread $(QLDFLAGS)
+
+# C++ that names the QNX calls as ported code does (gmock), compiled
+# against the public header alone.
+CXX		?= g++
+CXX_BINS	:= $(B)/tests/integration/test-cxx
+
+$(B)/tests/integration/test-cxx: tests/integration/test-cxx.cc lib/qshm.h \
+    $(B)/libqshm.a
+	@mkdir -p $(dir $@)
+	$(CXX) $(CFLAGS) -std=c++17 -Wall -Wextra -Werror -Ilib \
+	    $(filter -fsanitize% -fno-%,$(QCFLAGS)) -o $@ $< \
+	    $(B)/libqshm.a -lgmock -lgtest -lpthread $(QLDFLAGS)
 
 $(B)/tests/demo/%: tests/demo/%.c $(B)/libqshm.a
 	@mkdir -p $(dir $@)
@@ -174,8 +187,9 @@ install-systemd: $(SD_UNITS)
 demo: deps all $(DEMO_BINS)
 	@sh tests/demo/demo.sh $(B)
 
-check: deps all $(UNIT_BINS) $(INTEG_BINS) $(DEMO_BINS) $(SHELL_BINS)
-	@sh tests/run.sh $(B) $(UNIT_BINS) $(INTEG_BINS) \
+check: deps all $(UNIT_BINS) $(INTEG_BINS) $(CXX_BINS) $(DEMO_BINS) \
+    $(SHELL_BINS)
+	@sh tests/run.sh $(B) $(UNIT_BINS) $(INTEG_BINS) $(CXX_BINS) \
 	    $(wildcard tests/cli/test-*.sh) $(SHELL_TESTS)
 
 # make bench: figures against baselines measured in the same run (not part

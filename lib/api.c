@@ -128,6 +128,18 @@ shm_create_subrange_handle(int const fd, pid_t const pid, int const flags,
 	return (api_grant(fd, pid, flags, handlep, options, &size, offset));
 }
 
+/* A value that can be a handle (EBADF) and a creator pid (ESRCH). */
+static int
+api_check_handle(shm_handle_t handle, pid_t pid)
+{
+	if (PROTO_HANDLE_MALFORMED(handle))
+		return (client_fail(EBADF, "%#jx is never a handle",
+		    (uintmax_t)handle));
+	if (pid < 0)
+		return (client_fail(ESRCH, "no creator pid %ld", (long)pid));
+	return (0);
+}
+
 /* Turn a handle granted to the caller into a file descriptor. */
 int
 shm_open_handle(shm_handle_t const handle, int const flags)
@@ -148,9 +160,8 @@ shm_open_handle_pid(shm_handle_t handle, int flags, pid_t pid)
 	if (!client_valid_open_flags(flags))
 		return (client_fail(EINVAL, "flags must be one access mode, "
 		    "optionally with O_CLOEXEC"));
-	if (handle == 0 || pid < 0)
-		return (client_fail(ESRCH, handle == 0 ? "handle 0" :
-		    "no creator pid %ld", (long)pid));
+	if (api_check_handle(handle, pid) == -1)
+		return (-1);
 	if ((reserve = client_reserve_fd()) == -1)
 		return (-1);
 	memset(&o, 0, sizeof o);
@@ -290,11 +301,8 @@ mmap_handle_pid(void *addr, size_t len, int prot, int flags,
 	client_detail_clear();
 	if (api_check_map(addr, len, prot, flags, off) == -1)
 		return (MAP_FAILED);
-	if (handle == 0 || pid < 0) {
-		client_fail(ESRCH, handle == 0 ? "handle 0" :
-		    "no creator pid %ld", (long)pid);
+	if (api_check_handle(handle, pid) == -1)
 		return (MAP_FAILED);
-	}
 	if ((base = api_reserve_va(addr, len, flags)) == MAP_FAILED)
 		return (MAP_FAILED);
 	if ((reserve = client_reserve_fd()) == -1) {
@@ -329,8 +337,8 @@ shm_delete_handle(shm_handle_t handle)
 	struct proto_msg	reply;
 
 	client_detail_clear();
-	if (handle == 0)
-		return (client_fail(ESRCH, "handle 0"));
+	if (api_check_handle(handle, 0) == -1)
+		return (-1);
 	memset(&d, 0, sizeof d);
 	d.handle = handle;
 	return (client_call(PROTO_DELETE, &d, sizeof d, -1, -1, &reply));

@@ -34,6 +34,13 @@ struct proto_hdr {
 	uint32_t	len;		/* payload bytes after the header */
 };
 
+/*
+ * Values no handle ever has: 0 and all ones (-1, which QNX code passes
+ * for "no handle").  Calls given one fail EBADF, not ESRCH: it was never
+ * a handle, rather than one that is gone or is another's.
+ */
+#define PROTO_HANDLE_MALFORMED(h)	((h) == 0 || (h) == UINT64_MAX)
+
 /* Replies have the request's type with this bit set. */
 #define PROTO_REPLY		0x8000
 

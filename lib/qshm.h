@@ -90,20 +90,38 @@ int	shm_ctl_special(int fd, int flags, uint64_t paddr, uint64_t size,
 	    unsigned special);
 
 /*
- * shm_open() that understands SHM_ANON: an anonymous object is a memfd
- * (mode from the mode argument, 0600 when it is 0); any other name goes to
- * the system's shm_open().
+ * QNX's flag for anonymous objects, with QNX's number (Linux's O_NOATIME
+ * has the same): shm_open(SHM_ANON, O_RDWR | O_CREAT | O_ANON, mode)
+ * ports unchanged.  With a real name it reaches the system as O_NOATIME.
+ */
+#ifndef O_ANON
+#define O_ANON				01000000
+#endif
+
+/*
+ * shm_open() itself, as libqshm defines it: SHM_ANON makes an anonymous
+ * object (a memfd, mode less the umask, 0600 when mode is 0); any other
+ * name goes to the system's shm_open().  No macro is involved, so
+ * ::shm_open, &shm_open and C++ members or mocks named shm_open all work.
+ * <sys/mman.h> declares it; qshm_shm_open() is the same function.
  */
 int	qshm_shm_open(const char *name, int oflag, mode_t mode);
 /* getrlimit()/setrlimit() that also know RLIMIT_SHM_HANDLES_NP. */
 int	qshm_getrlimit(int resource, struct rlimit *rlp);
 int	qshm_setrlimit(int resource, const struct rlimit *rlp);
 
+/*
+ * RLIMIT_SHM_HANDLES_NP is Linux's RLIMIT_RTTIME (15), so getrlimit() and
+ * setrlimit() are renamed for this file's includers alone, by object-like
+ * macros (a call, &getrlimit and ::getrlimit reach qshm; so does a member
+ * or mock of that name, renamed alike in every file that includes this
+ * one first).  QSHM_NO_WRAPPERS keeps the system's.
+ */
 #ifndef QSHM_NO_WRAPPERS
-#undef shm_open
-#define shm_open(name, oflag, mode)	qshm_shm_open(name, oflag, mode)
-#define getrlimit(res, rlp)		qshm_getrlimit(res, rlp)
-#define setrlimit(res, rlp)		qshm_setrlimit(res, rlp)
+#undef getrlimit
+#undef setrlimit
+#define getrlimit			qshm_getrlimit
+#define setrlimit			qshm_setrlimit
 #endif
 
 /*

@@ -69,7 +69,7 @@ handles_next(size_t *pos)
 	return (htab_next(&handles_table, pos));
 }
 
-/* A fresh value: random, not 0, not pending.  Returns errno. */
+/* A fresh value: random, well-formed (proto.h), not pending; errno. */
 static int
 handles_new_id(uint64_t *id)
 {
@@ -85,7 +85,7 @@ handles_new_id(uint64_t *id)
 			handles_nrandom = HANDLES_RANDOM_BATCH;
 		}
 		*id = handles_random[--handles_nrandom];
-	} while (*id == 0 || handles_find(*id) != NULL);
+	} while (PROTO_HANDLE_MALFORMED(*id) || handles_find(*id) != NULL);
 	return (0);
 }
 
@@ -195,7 +195,7 @@ handles_restore(const struct handle *t)
 {
 	struct handle	*h;
 
-	if (t->id == 0 || handles_find(t->id) != NULL)
+	if (PROTO_HANDLE_MALFORMED(t->id) || handles_find(t->id) != NULL)
 		return (EINVAL);
 	if ((h = malloc(sizeof *h)) == NULL)
 		return (ENOMEM);

@@ -306,15 +306,18 @@ requests_grant(struct peer *p, struct proto_msg *m)
 }
 
 /*
- * Find the handle named id: 0, ESRCH, or EAGAIN while the caller's uid is
- * penalized for guessing (guard.h).  EAGAIN, not ESRCH: a program that
- * trips the guard with a right value is told to retry, not that its handle
- * is gone; a guesser learns nothing from it either way.
+ * Find the handle named id: 0, ESRCH, EBADF for a value no handle has
+ * (not a guess), or EAGAIN while the caller's uid is penalized for
+ * guessing (guard.h).  EAGAIN, not ESRCH: a program that trips the guard
+ * with a right value is told to retry, not that its handle is gone; a
+ * guesser learns nothing from it either way.
  */
 static int
 requests_guarded_find(const struct peer *p, uint64_t id, struct handle **hp)
 {
 	*hp = NULL;
+	if (PROTO_HANDLE_MALFORMED(id))
+		return (EBADF);
 	if (!guard_allowed(p->uid, broker_now_ms()))
 		return (EAGAIN);
 	*hp = handles_find(id);
@@ -346,7 +349,8 @@ requests_lookup(const struct peer *p, const struct proto_open *o,
 {
 	int	error;
 
-	if ((error = requests_guarded_find(p, o->handle, hp)) == EAGAIN)
+	if ((error = requests_guarded_find(p, o->handle, hp)) == EAGAIN ||
+	    error == EBADF)
 		return (error);
 	if (*hp == NULL || (*hp)->recipient != p->proc ||
 	    (o->creator != 0 && (*hp)->creator->pid != o->creator)) {
@@ -474,7 +478,7 @@ requests_delete(struct peer *p, struct proto_msg *m)
 	int				 error;
 
 	if ((error = requests_guarded_find(p, m->u.del.handle, &h)) ==
-	    EAGAIN) {
+	    EAGAIN || error == EBADF) {
 		requests_deny(p, NULL, m->u.del.handle, error);
 		return (peers_reply_err(p, m, error));
 	}

@@ -276,7 +276,8 @@ test_open_local(void **state)
 		assert_fails(shm_open_handle(0x1234, bad[i]), EINVAL);
 		assert_fails(shm_open_handle_pid(0x1234, bad[i], 0), EINVAL);
 	}
-	assert_fails(shm_open_handle(0, O_RDONLY), ESRCH);
+	assert_fails(shm_open_handle(0, O_RDONLY), EBADF);
+	assert_fails(shm_open_handle((shm_handle_t)-1, O_RDWR), EBADF);
 	assert_fails(shm_open_handle_pid(0x1234, O_RDONLY, -1), ESRCH);
 	assert_fails(shm_open_handle(0x1234, O_RDONLY | O_CLOEXEC),
 	    ECONNREFUSED);
@@ -284,7 +285,8 @@ test_open_local(void **state)
 	assert_non_null(strstr(qshm_error_detail(), "QSHM_AUTOSTART"));
 	assert_fails(shm_open_handle_pid(0x1234, O_RDWR, getpid()),
 	    ECONNREFUSED);
-	assert_fails(shm_delete_handle(0), ESRCH);
+	assert_fails(shm_delete_handle(0), EBADF);
+	assert_fails(shm_delete_handle(UINT64_MAX), EBADF);
 	assert_fails(shm_delete_handle(0x1234), ECONNREFUSED);
 }
 
@@ -355,7 +357,9 @@ test_mmap_local(void **state)
 	    MAP_SHARED, 1, 0), MAP_FAILED);
 	assert_true(errno == ENOMEM || errno == EINVAL);
 	assert_map_fails(mmap_handle(NULL, page, PROT_READ, MAP_SHARED, 0, 0),
-	    ESRCH);
+	    EBADF);
+	assert_map_fails(mmap_handle(NULL, page, PROT_READ, MAP_SHARED,
+	    UINT64_MAX, 0), EBADF);
 	assert_map_fails(mmap_handle_pid(NULL, page, PROT_READ, MAP_SHARED, 1,
 	    -5, 0), ESRCH);
 

@@ -459,36 +459,54 @@ audit_put(const char *buf, size_t len)
 	return (-1);
 }
 
-/* Write line (len bytes, newline included); the loss is counted. */
-static void
-audit_line(const char *line, size_t len)
+/* o as one line (o is released); 0, or -1 if it did not go out whole. */
+static int
+audit_put_json(json_t *o)
 {
-	char	t[48], rec[160];
-	int	n;
+	char	*line;
+	size_t	 len;
+	int	 rc;
 
-	if (audit_dropped != 0 || audit_torn) {
-		audit_time(t, sizeof t);
-		n = snprintf(rec, sizeof rec, "%s{\"time\":\"%s\","
-		    "\"event\":\"dropped\",\"count\":%" PRIu64 "}\n",
-		    audit_torn ? "\n" : "", t, audit_dropped);
-		if (audit_put(rec, (size_t)n) == -1) {
-			audit_dropped++;
-			return;
-		}
-		audit_dropped = 0;
-		audit_torn = 0;
-	}
-	if (audit_put(line, len) == -1)
-		audit_dropped++;
+	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (line == NULL)
+		return (-1);
+	len = strlen(line);
+	line[len] = '\n';	/* over the NUL: one write per line */
+	rc = audit_put(line, len + 1);
+	free(line);
+	return (rc);
 }
 
-/* Write one event. */
+/* End a torn line, and say how many were lost; 0 or -1. */
+static int
+audit_catch_up(void)
+{
+	json_t	*o;
+	char	 t[48];
+
+	if (audit_torn) {
+		if (audit_put("\n", 1) == -1)
+			return (-1);
+		audit_torn = 0;
+	}
+	if (audit_dropped == 0)
+		return (0);
+	audit_time(t, sizeof t);
+	o = json_pack("{s:s,s:s,s:I}", "time", t, "event", "dropped",
+	    "count", (json_int_t)audit_dropped);
+	if (o == NULL || audit_put_json(o) == -1)
+		return (-1);
+	audit_dropped = 0;
+	return (0);
+}
+
+/* Write one event; one that does not go out is counted. */
 void
 audit_log(const struct audit_rec *r)
 {
 	json_t	*o;
-	char	 t[48], *line;
-	size_t	 len;
+	char	 t[48];
 
 	if (audit_fd == -1)
 		return;
@@ -496,14 +514,11 @@ audit_log(const struct audit_rec *r)
 	if ((o = json_pack("{s:s,s:s}", "time", t, "event", r->event)) == NULL)
 		return;
 	audit_fields(o, r);
-	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	if (line == NULL)
-		return;
-	len = strlen(line);
-	line[len] = '\n';	/* over the NUL: one write per line */
-	audit_line(line, len + 1);
-	free(line);
+	if (audit_catch_up() == -1) {
+		json_decref(o);
+		audit_dropped++;
+	} else if (audit_put_json(o) == -1)
+		audit_dropped++;
 }
 
 /* Log event for h with errno err (0: none). */

@@ -54,7 +54,7 @@ bool	audit_enabled(void);
 void	audit_rec_init(struct audit_rec *, const char *event);
 /* Fill a record from a handle (object, both ends, access, enforcement). */
 void	audit_rec_handle(struct audit_rec *, const struct handle *);
-/* Write one event. */
+/* Write one event; one that does not go out is counted. */
 void	audit_log(const struct audit_rec *);
 /* Log event for h with errno err (0: none). */
 void	audit_handle(const char *event, const struct handle *, int err);

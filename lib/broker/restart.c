@@ -382,8 +382,9 @@ restart_request(void)
 	int	error;
 
 	if (revoke_busy() != 0) {
-		restart_wait = true;
-		(void)loop_timer_arm(&restart_timer, RESTART_RETRY_MS);
+		/* Refusing revokes only while a retry is sure to come. */
+		restart_wait = loop_timer_arm(&restart_timer,
+		    RESTART_RETRY_MS) == 0;
 		return;
 	}
 	restart_wait = false;

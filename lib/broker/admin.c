@@ -23,6 +23,7 @@
 #include "policy.h"
 #include "procs.h"
 #include "requests.h"
+#include "restart.h"
 #include "revoke.h"
 
 #define ADMIN_LIST_BATCH	64	/* records per write() */
@@ -587,6 +588,9 @@ admin_revoke_run(struct peer *p, struct proto_msg *m, struct object *o,
 	uint32_t	  gmatched = 0, gallowed = 0;
 	int		  error = 0;
 
+	/* A restart waits for the revokes under way: none may join them. */
+	if (restart_waiting())
+		return (peers_reply_err(p, m, EAGAIN));
 	if (o != NULL) {
 		error = admin_revoke_collect(sel, o, &list, &n, &matched);
 		revoke_count(o, sel, &gmatched, &gallowed);

@@ -1,6 +1,8 @@
 /*
  * audit.h: the audit log, one JSON object per line (jansson), to a file
- * or stderr.  Fields that do not apply to an event are left out.
+ * or stderr.  Fields that do not apply to an event are left out.  The
+ * file must be the broker's own (see audit.c); lines it cannot take at
+ * once are dropped and counted by a "dropped" record.
  */
 
 #ifndef QSHM_AUDIT_H
@@ -35,8 +37,15 @@ struct audit_rec {
 	const char		*detail;	/* NULL: none */
 };
 
-/* Start logging to path ("-": stderr, NULL: nowhere); returns errno. */
-int	audit_open(const char *path);
+/*
+ * Start logging to path ("-": stderr, NULL: nowhere).  Returns 0, or -1
+ * with a message naming path and the cause in err.
+ */
+int	audit_open(const char *path, char *err, size_t errlen);
+/* Whether path would be accepted now (a restart asks before its exec). */
+int	audit_check(const char *path, char *err, size_t errlen);
+/* Standard error was replaced (a daemon detaching): log to the new one. */
+void	audit_stderr_moved(void);
 /* Stop logging. */
 void	audit_close(void);
 /* Whether events are logged at all. */
@@ -45,7 +54,7 @@ bool	audit_enabled(void);
 void	audit_rec_init(struct audit_rec *, const char *event);
 /* Fill a record from a handle (object, both ends, access, enforcement). */
 void	audit_rec_handle(struct audit_rec *, const struct handle *);
-/* Write one event. */
+/* Write one event; one that does not go out is counted. */
 void	audit_log(const struct audit_rec *);
 /* Log event for h with errno err (0: none). */
 void	audit_handle(const char *event, const struct handle *, int err);

@@ -228,11 +228,8 @@ broker_setup(const struct broker_config *cfg, const char *path, bool restored,
 		snprintf(err, errlen, "pidfd_open: %s", strerror(error));
 		return (-1);
 	}
-	if ((error = audit_open(cfg->audit_path)) != 0) {
-		snprintf(err, errlen, "%s: %s", cfg->audit_path,
-		    strerror(error));
+	if (audit_open(cfg->audit_path, err, errlen) == -1)
 		return (-1);
-	}
 	if ((error = loop_init()) != 0 || (error = revoke_init()) != 0) {
 		snprintf(err, errlen, "event loop: %s", strerror(error));
 		return (-1);
@@ -279,6 +276,7 @@ broker_detach_stdio(void)
 	dup2(fd, STDERR_FILENO);
 	if (fd > STDERR_FILENO)
 		close(fd);
+	audit_stderr_moved();
 	if (chdir("/") == -1)
 		return;
 }

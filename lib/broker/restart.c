@@ -17,8 +17,11 @@
  * A state that fails any check is refused whole and the broker exits 1.
  *
  * A revoke waiting for its answers is not carried over: SIGHUP waits
- * for it (at most the revoke deadline), retrying every RESTART_RETRY_MS.
- * A failed exec (a broken upgrade) leaves the old image running.
+ * for those under way, retrying every RESTART_RETRY_MS, and meanwhile
+ * refuses new ones with EAGAIN (admin.c asks restart_waiting()), so that
+ * no client can hold the restart off: it waits at most the revoke
+ * deadline.  An audit file the new image would refuse, or a failed exec
+ * (a broken upgrade), leaves the old image running.
  */
 
 #include <sys/mman.h>
@@ -35,6 +38,7 @@
 #include <unistd.h>
 
 #include "broker-int.h"
+#include "audit.h"
 #include "handles.h"
 #include "ident.h"
 #include "listener.h"
@@ -77,6 +81,7 @@ static char		 *restart_exe;
 static char		**restart_argv;
 static char		 *restart_args;
 static struct loop_timer restart_timer = { { -1, NULL, NULL }, NULL, NULL };
+static bool		 restart_wait;	/* SIGHUP came, revokes are busy */
 
 #ifdef QT_COVERAGE
 /* libgcov's (make coverage): an exec would lose this image's counts. */
@@ -373,15 +378,31 @@ restart_exec(void)
 static void
 restart_request(void)
 {
+	char	err[PATH_MAX + 256];
 	int	error;
 
 	if (revoke_busy() != 0) {
-		(void)loop_timer_arm(&restart_timer, RESTART_RETRY_MS);
+		/* Refusing revokes only while a retry is sure to come. */
+		restart_wait = loop_timer_arm(&restart_timer,
+		    RESTART_RETRY_MS) == 0;
+		return;
+	}
+	restart_wait = false;
+	/* The new image would exit on it, dropping every connection. */
+	if (audit_check(broker_cfg->audit_path, err, sizeof err) == -1) {
+		fprintf(stderr, "qshmctl: broker: restart: %s\n", err);
 		return;
 	}
 	error = restart_exec();
 	fprintf(stderr, "qshmctl: broker: restart: %s: %s\n", restart_exe,
 	    strerror(error));
+}
+
+/* Whether a SIGHUP waits for the revokes under way; see restart.h. */
+bool
+restart_waiting(void)
+{
+	return (restart_wait);
 }
 
 static void

@@ -27,5 +27,10 @@ int	restart_load(const char *path, char *err, size_t errlen);
 int	restart_init(void);
 /* Free what restart_init() kept (at exit). */
 void	restart_done(void);
+/*
+ * Whether a SIGHUP waits for the revokes under way; meanwhile a new
+ * revoke is refused (EAGAIN), so the wait ends by their deadlines.
+ */
+bool	restart_waiting(void);
 
 #endif /* QSHM_RESTART_H */

@@ -1,7 +1,7 @@
 #!/bin/sh
 # qshmctl broker: start-up failures and how they are reported (also by a
 # --daemon's parent), the descriptor limit it takes, a relative --socket,
-# and --audit - (stderr).
+# --audit - (stderr), and audit files another uid planted (as root).
 
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -59,6 +59,61 @@ rc 1 "the same with --daemon" "$Q" broker --daemon --socket \
 grepq "  the parent prints the child's error" "$tmp/err" \
     "broker: $tmp/none/audit.log: No such file or directory"
 check "  no socket is left" test ! -e "$tmp/a.sock"
+
+# audit_refused DESC PATH WHY: the broker will not log to PATH, saying
+# WHY; bounded, since an old broker blocked opening a FIFO.
+audit_refused() {
+	rc 1 "$1" timeout 10 "$Q" broker --socket "$tmp/a.sock" --audit "$2"
+	grepq "  says why" "$tmp/err" "broker: $2: $3\$"
+	check "  no socket is left" test ! -e "$tmp/a.sock"
+}
+
+# Files another uid (nobody) planted where the broker is told to log.
+# Run as root, the attack's case: the broker must not follow them.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	chmod 755 "$tmp"
+	echo "root's own" >"$tmp/target"
+	cp "$tmp/target" "$tmp/target.orig"
+	mkdir "$tmp/evil"
+	chown 65534:65534 "$tmp/evil"
+	nobody="setpriv --reuid 65534 --regid 65534 --clear-groups"
+	$nobody ln -s "$tmp/target" "$tmp/evil/audit.log"
+	audit_refused "a symlink in a directory nobody owns" \
+	    "$tmp/evil/audit.log" "$tmp/evil: owned by uid 65534, not by root"
+	$nobody mkfifo "$tmp/evil/fifo"
+	audit_refused "a FIFO in a directory nobody owns" "$tmp/evil/fifo" \
+	    "$tmp/evil: owned by uid 65534, not by root"
+	# In a sticky directory, each name is its owner's.
+	mkdir -m 1777 "$tmp/sticky"
+	$nobody ln -s "$tmp/target" "$tmp/sticky/audit.log"
+	audit_refused "a symlink nobody planted in a sticky directory" \
+	    "$tmp/sticky/audit.log" "a symbolic link, not a regular file"
+	$nobody mkfifo "$tmp/sticky/fifo"
+	audit_refused "a FIFO nobody planted in a sticky directory" \
+	    "$tmp/sticky/fifo" "a FIFO, not a regular file"
+	$nobody touch "$tmp/sticky/file"
+	audit_refused "a file nobody planted in a sticky directory" \
+	    "$tmp/sticky/file" "owned by uid 65534, not by root"
+	check "  the symlinks' target is untouched" \
+	    cmp -s "$tmp/target" "$tmp/target.orig"
+	# Root's own, but not safe to append to.
+	ln "$tmp/target" "$tmp/hard"
+	audit_refused "a second name of another file" "$tmp/hard" \
+	    "a file with 2 names (hard links)"
+	rm "$tmp/hard"
+	: >"$tmp/gw"
+	chmod 664 "$tmp/gw"
+	audit_refused "a file its group may write" "$tmp/gw" \
+	    "writable by its group or others"
+	ln -s "$tmp" "$tmp/dirlink"
+	audit_refused "a path through a symlinked directory" \
+	    "$tmp/dirlink/new.log" "$tmp/dirlink: a symbolic link"
+	audit_refused "a device" /dev/null "a device, not a regular file"
+	check "  the symlinks' target is still untouched" \
+	    cmp -s "$tmp/target" "$tmp/target.orig"
+	rm -rf "$tmp/evil" "$tmp/sticky" "$tmp/dirlink" "$tmp/gw"
+	chmod 700 "$tmp"
+fi
 
 # The broker raises its soft descriptor limit to the hard one.
 hard=$(prlimit --nofile --output=HARD --noheadings)

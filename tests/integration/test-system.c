@@ -3,10 +3,12 @@
  * --system broker (as root, with two unprivileged uids); socket
  * activation and readiness as systemd does them, emulated; SIGHUP
  * re-executing the broker in place with every grant kept, under busy
- * clients and after an upgrade of its binary; a state that is not valid
- * refused; the statistics moving exactly as the test's calls say.
+ * clients and after an upgrade of its binary, and not held off by one
+ * uid's staggered revokes; a state that is not valid refused; the
+ * statistics moving exactly as the test's calls say.
  */
 
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -28,6 +30,12 @@
 /* Two uids with no account and no privilege: what the kernel checks. */
 #define TS_UID_A	61001
 #define TS_UID_B	61002
+
+/* The staggered revokes: the deadline, how many, of how many targets. */
+#define TS_REVOKE_MS	"500"
+#define TS_REVOKE_GAP	250		/* half the deadline */
+#define TS_REVOKERS	10
+#define TS_TARGETS	3
 
 static struct qshm_stats
 ts_stats(void)
@@ -640,6 +648,173 @@ test_hup_upgrade(void **state)
 	assert_int_equal(qt_broker_stop(&b), 0);
 }
 
+/* One revoke of a[1]'s access to a[0]: 0 timed out, 2 refused (EAGAIN). */
+static int
+ts_revoker(void *arg)
+{
+	const int	*a = arg;
+
+	if (qshm_admin_revoke(a[0], a[1]) == 0 || (errno != ETIMEDOUT &&
+	    errno != EAGAIN)) {
+		fprintf(stderr, "revoker: %s\n", strerror(errno));
+		return (1);
+	}
+	return (errno == EAGAIN ? 2 : 0);
+}
+
+/* The state of pid's grant of fd's object as the broker lists it. */
+static int
+ts_grant_state(int fd, pid_t pid)
+{
+	struct qshm_handle_info	*l = NULL;
+	struct stat		 st;
+	size_t			 n = 0, i;
+	int			 state = -1;
+
+	if (fstat(fd, &st) == -1 || qshm_list_handles(&l, &n) == -1)
+		return (-1);
+	for (i = 0; i < n; i++)
+		if (l[i].dev == st.st_dev && l[i].ino == st.st_ino &&
+		    l[i].recipient_pid == pid &&
+		    l[i].state != QSHM_STATE_PENDING)
+			state = (int)l[i].state;
+	free(l);
+	return (state);
+}
+
+/* A revocable object, mapped by each target, which is then stopped. */
+static int
+ts_targets(struct qt_peer *t, int *fdp)
+{
+	siginfo_t	si;
+	struct qt_rep	rep;
+	shm_handle_t	h;
+	int		fd, i;
+
+	fd = shm_open(SHM_ANON, O_RDWR | O_CREAT, 0600);
+	QT_CHECK(fd != -1);
+	QT_CHECK_OK(shm_ctl(fd, SHMCTL_ANON | SHMCTL_REVOCABLE, 0, qt_page()));
+	for (i = 0; i < TS_TARGETS; i++) {
+		QT_CHECK_OK(qt_peer_start(&t[i]));
+		QT_CHECK_OK(shm_create_handle(fd, t[i].pid, O_RDONLY, &h, 0));
+		QT_CHECK(qt_peer_map(&t[i], h, qt_page(), PROT_READ,
+		    MAP_SHARED, 0, 0, 0, &rep) != -1);
+		QT_CHECK_OK(kill(t[i].pid, SIGSTOP));
+		memset(&si, 0, sizeof si);
+		QT_CHECK_OK(waitid(P_PID, (id_t)t[i].pid, &si,
+		    WSTOPPED | WNOWAIT));
+	}
+	*fdp = fd;
+	return (0);
+}
+
+/*
+ * Start a revoker every half deadline, each target in turn, so that one
+ * revoke is always under way; the first once the test has sent SIGHUP.
+ * *seen: the revoker before which the restart was first seen, or -1.
+ */
+static int
+ts_stagger(int fd, const struct qt_peer *t, const int *sync, pid_t *k,
+    int *seen)
+{
+	struct qshm_stats	st;
+	uint64_t		v;
+	int			a[TS_REVOKERS][2], i;
+
+	*seen = -1;
+	for (i = 0; i < TS_REVOKERS; i++) {
+		if (*seen == -1 && qshm_stats(&st) == 0 && st.restarts != 0)
+			*seen = i;
+		a[i][0] = fd;
+		a[i][1] = t[i % TS_TARGETS].pid;
+		QT_CHECK((k[i] = qt_fork(ts_revoker, a[i])) > 0);
+		if (i == 0) {
+			for (int j = 0; j < 2000 && ts_grant_state(fd,
+			    t[0].pid) != QSHM_STATE_REVOKING; j++)
+				qt_nap(5);
+			QT_CHECK_OK(qt_send_u64(sync[0], 1));
+			QT_CHECK_OK(qt_recv_u64(sync[1], &v));
+		}
+		qt_nap(TS_REVOKE_GAP);
+	}
+	return (0);
+}
+
+/*
+ * The attacker, an unprivileged uid: its own stopped targets and its
+ * staggered revokes.  The restart must come within a few of them, and
+ * every revoke is answered: timed out (the policy's report) or refused
+ * with EAGAIN while the restart waited.
+ */
+static int
+ts_attacker(void *arg)
+{
+	const int	*sync = arg;	/* to the test, from it */
+	struct qt_peer	 t[TS_TARGETS];
+	pid_t		 k[TS_REVOKERS];
+	int		 fd, i, seen, st, timed_out = 0, refused = 0;
+
+	QT_CHECK_OK(qt_become(QT_NOBODY, QT_NOBODY, 0, NULL, false));
+	if (ts_targets(t, &fd) != 0 || ts_stagger(fd, t, sync, k, &seen))
+		return (1);
+	for (i = 0; i < TS_REVOKERS; i++) {
+		st = qt_wait(k[i]);
+		QT_CHECK(st == 0 || st == 2);
+		timed_out += st == 0;
+		refused += st == 2;
+	}
+	/* Nominally before the 4th: the one under way at SIGHUP ends. */
+	QT_CHECK(seen != -1 && seen <= 6);
+	QT_CHECK(refused >= 1);
+	QT_CHECK_EQ(timed_out + refused, TS_REVOKERS);
+	for (i = 0; i < TS_TARGETS; i++) {
+		QT_CHECK_EQ(ts_grant_state(fd, t[i].pid),
+		    QSHM_STATE_TIMED_OUT);
+		qt_peer_kill(&t[i]);
+	}
+	close(fd);
+	return (0);
+}
+
+/*
+ * SIGHUP while one uid staggers revokes of its own stopped processes so
+ * that one is always under way: the restart waits only for the revoke
+ * under way at SIGHUP, never for ten deadlines.
+ */
+static void
+test_hup_staggered_revokes(void **state)
+{
+	const char *const	 extra[] = { "--revoke-timeout", TS_REVOKE_MS,
+				    "--revoke-enforce", "report", NULL };
+	struct qt_broker	 b;
+	struct qshm_stats	 s;
+	uint64_t		 v;
+	int			 up[2], down[2], sync[2];
+	pid_t			 attacker;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	ts_start_system(&b, extra);
+	assert_int_equal(pipe2(up, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(down, O_CLOEXEC), 0);
+	sync[0] = up[1];
+	sync[1] = down[0];
+	assert_true((attacker = qt_fork(ts_attacker, sync)) > 0);
+	assert_int_equal(qt_recv_u64(up[0], &v), 0);
+	assert_int_equal(kill(b.pid, SIGHUP), 0);
+	assert_int_equal(qt_send_u64(down[1], 1), 0);
+	assert_int_equal(qt_wait(attacker), 0);
+	s = ts_stats();
+	assert_int_equal(s.restarts, 1);
+	assert_int_equal(s.pid, b.pid);
+	close(up[0]);
+	close(up[1]);
+	close(down[0]);
+	close(down[1]);
+	assert_int_equal(qt_broker_stop(&b), 0);
+}
+
 /* A state that is not sealed, or is garbage: refused, exit 1. */
 static void
 test_bad_state(void **state)
@@ -745,6 +920,7 @@ main(void)
 		cmocka_unit_test(test_hup_keeps_grant),
 		cmocka_unit_test(test_hup_busy_clients),
 		cmocka_unit_test(test_hup_upgrade),
+		cmocka_unit_test(test_hup_staggered_revokes),
 		cmocka_unit_test(test_bad_state),
 		cmocka_unit_test(test_stats_move),
 	};

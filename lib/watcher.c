@@ -17,6 +17,14 @@
  * Objects no longer mapped or open are forgotten when the record fills;
  * if it is full of live ones, every notice is obeyed again.
  *
+ * As on QNX, a revoke reaches only mappings made after the object became
+ * revocable: when the process first holds an object as revocable, the
+ * mappings of it that it has then are noted as older, and notices, like
+ * the fork handler, pass them by.  (A mapping later made at exactly the
+ * place of an older one that was unmapped passes for it; only a process's
+ * own library tells old from new, so this is no boundary against a
+ * recipient, which the broker's deadline is for.)
+ *
  * A mapping made by mmap_handle() is made under the same lock and checked
  * against the generation, so a revoke that overtakes it still reaches it:
  * a notice for an object not held yet is remembered (a few, the latest)
@@ -50,12 +58,28 @@
 #define WATCHER_EARLY_MAX	16	/* early notices remembered */
 #define WATCHER_MAPS_CHUNK	8192
 
-/* A revocable object this process holds. */
-struct watcher_obj {
+/* A mapping, as /proc/self/maps gives it. */
+struct watcher_map {
+	uintptr_t	start;
+	uintptr_t	end;
 	uint64_t	dev;
 	uint64_t	ino;
-	uint64_t	revoked_gen;	/* of its last revoke, or 0 */
-	bool		live;		/* watcher_prune()'s mark */
+};
+
+/* A mapping older than the object's revocability here: never revoked. */
+struct watcher_range {
+	uintptr_t	start;
+	uintptr_t	end;
+};
+
+/* A revocable object this process holds. */
+struct watcher_obj {
+	uint64_t		 dev;
+	uint64_t		 ino;
+	uint64_t		 revoked_gen;	/* of its last revoke, or 0 */
+	bool			 live;		/* watcher_prune()'s mark */
+	struct watcher_range	*old;		/* its older mappings */
+	size_t			 nold;
 };
 
 /* A notice for an object not held (yet): a reply may be on its way. */
@@ -79,6 +103,7 @@ struct watcher {
 };
 
 static void	watcher_prune(void);
+static void	watcher_note_old(struct watcher_obj *, const void *, size_t);
 
 static struct watcher	watcher = {
 	.map = PTHREAD_MUTEX_INITIALIZER,
@@ -111,12 +136,13 @@ watcher_find(uint64_t dev, uint64_t ino)
 }
 
 /*
- * The entry of dev/ino, added if new.  NULL if there is no room even
- * after pruning: then every notice is obeyed, as the object is not here
- * to be checked against.  Under map.
+ * The entry of dev/ino, added if new, with the mappings it has now but
+ * the one at [skip, skip + len) noted as older.  NULL if there is no room
+ * even after pruning: then every notice is obeyed, as the object is not
+ * here to be checked against.  Under map.
  */
 static struct watcher_obj *
-watcher_obj(uint64_t dev, uint64_t ino)
+watcher_obj(uint64_t dev, uint64_t ino, const void *skip, size_t len)
 {
 	struct watcher_obj	*o;
 
@@ -132,9 +158,10 @@ watcher_obj(uint64_t dev, uint64_t ino)
 	}
 	watcher.objs = o;
 	o = &watcher.objs[watcher.nobjs++];
+	memset(o, 0, sizeof *o);
 	o->dev = dev;
 	o->ino = ino;
-	o->revoked_gen = 0;
+	watcher_note_old(o, skip, len);
 	return (o);
 }
 
@@ -204,40 +231,38 @@ watcher_read_maps(void)
 
 /* One line of maps: its range and the device and inode it maps. */
 static bool
-watcher_parse(const char *line, uintptr_t *start, uintptr_t *end,
-    uint64_t *dev, uint64_t *ino)
+watcher_parse(const char *line, struct watcher_map *m)
 {
 	unsigned	maj, min;
 
 	if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %*s %*s %x:%x %" SCNu64,
-	    start, end, &maj, &min, ino) != 5 || *end <= *start)
+	    &m->start, &m->end, &maj, &min, &m->ino) != 5 ||
+	    m->end <= m->start)
 		return (false);
-	*dev = makedev(maj, min);
+	m->dev = makedev(maj, min);
 	return (true);
 }
 
 /*
- * Call fn on every mapping in this process whose device and inode
- * match(dev, ino); returns how many, or -1 and errno.
+ * Call fn on every mapping in this process that match(m, arg) picks;
+ * returns how many, or -1 and errno.
  */
 static int
-watcher_each(bool (*match)(uint64_t, uint64_t, const void *),
-    const void *arg, int (*fn)(void *, size_t))
+watcher_each(bool (*match)(const struct watcher_map *, void *), void *arg,
+    int (*fn)(void *, size_t))
 {
-	uintptr_t	 start, end;
-	uint64_t	 dev, ino;
-	char		*buf, *line, *nl;
-	int		 n = 0, saved;
+	struct watcher_map	 m;
+	char			*buf, *line, *nl;
+	int			 n = 0, saved;
 
 	if ((buf = watcher_read_maps()) == NULL)
 		return (-1);
 	for (line = buf; *line != '\0'; line = nl + 1) {
 		if ((nl = strchr(line, '\n')) == NULL)
 			nl = line + strlen(line) - 1;
-		if (!watcher_parse(line, &start, &end, &dev, &ino) ||
-		    ino == 0 || !match(dev, ino, arg))
+		if (!watcher_parse(line, &m) || m.ino == 0 || !match(&m, arg))
 			continue;
-		if (fn((void *)start, end - start) == -1) {
+		if (fn((void *)m.start, m.end - m.start) == -1) {
 			saved = errno;
 			free(buf);
 			errno = saved;
@@ -249,31 +274,86 @@ watcher_each(bool (*match)(uint64_t, uint64_t, const void *),
 	return (n);
 }
 
+/* Whether m is one of o's older mappings. */
 static bool
-watcher_match_one(uint64_t dev, uint64_t ino, const void *arg)
+watcher_is_old(const struct watcher_obj *o, const struct watcher_map *m)
+{
+	size_t	i;
+
+	for (i = 0; i < o->nold; i++)
+		if (o->old[i].start == m->start && o->old[i].end == m->end)
+			return (true);
+	return (false);
+}
+
+/* A mapping of the object arg, made since it became revocable here. */
+static bool
+watcher_match_one(const struct watcher_map *m, void *arg)
 {
 	const struct watcher_obj	*o = arg;
 
-	return (o->dev == dev && o->ino == ino);
+	return (o->dev == m->dev && o->ino == m->ino && !watcher_is_old(o, m));
 }
 
 static bool
-watcher_match_held(uint64_t dev, uint64_t ino, const void *arg)
-{
-	(void)arg;
-	return (watcher_find(dev, ino) != NULL);
-}
-
-/* Mark the held objects mapped here; as a match, it matches none. */
-static bool
-watcher_match_mark(uint64_t dev, uint64_t ino, const void *arg)
+watcher_match_held(const struct watcher_map *m, void *arg)
 {
 	struct watcher_obj	*o;
 
 	(void)arg;
-	if ((o = watcher_find(dev, ino)) != NULL)
+	return ((o = watcher_find(m->dev, m->ino)) != NULL &&
+	    !watcher_is_old(o, m));
+}
+
+/* Mark the held objects mapped here; as a match, it matches none. */
+static bool
+watcher_match_mark(const struct watcher_map *m, void *arg)
+{
+	struct watcher_obj	*o;
+
+	(void)arg;
+	if ((o = watcher_find(m->dev, m->ino)) != NULL)
 		o->live = true;
 	return (false);
+}
+
+/* What watcher_note_old() is after. */
+struct watcher_snap {
+	struct watcher_obj	*obj;
+	uintptr_t		 skip;		/* the new mapping, if any */
+	uintptr_t		 skip_end;
+};
+
+/* Note m as older if it maps the object; as a match, it matches none. */
+static bool
+watcher_match_old(const struct watcher_map *m, void *arg)
+{
+	struct watcher_snap	*sn = arg;
+	struct watcher_obj	*o = sn->obj;
+	struct watcher_range	*r;
+
+	if (m->dev != o->dev || m->ino != o->ino ||
+	    (m->start < sn->skip_end && sn->skip < m->end))
+		return (false);
+	if ((r = reallocarray(o->old, o->nold + 1, sizeof *r)) == NULL)
+		return (false);		/* then it is revoked: the safe side */
+	o->old = r;
+	o->old[o->nold].start = m->start;
+	o->old[o->nold++].end = m->end;
+	return (false);
+}
+
+/*
+ * Note o's mappings now, but the one at [skip, skip + len), as older than
+ * its revocability here.  Under map.
+ */
+static void
+watcher_note_old(struct watcher_obj *o, const void *skip, size_t len)
+{
+	struct watcher_snap	sn = { o, (uintptr_t)skip,
+				    (uintptr_t)skip + len };
+
+	(void)watcher_each(watcher_match_old, &sn, NULL);
 }
 
 /* Mark the held objects open in a descriptor here; -1 if unknown. */
@@ -316,9 +396,12 @@ watcher_prune(void)
 	if (watcher_each(watcher_match_mark, NULL, NULL) == -1 ||
 	    watcher_mark_fds() == -1)
 		return;
-	for (i = 0; i < watcher.nobjs; i++)
+	for (i = 0; i < watcher.nobjs; i++) {
 		if (watcher.objs[i].live)
 			watcher.objs[n++] = watcher.objs[i];
+		else
+			free(watcher.objs[i].old);
+	}
 	watcher.nobjs = n;
 }
 
@@ -358,7 +441,8 @@ watcher_revoke_maps(uint64_t dev, uint64_t ino)
 	else {
 		if (o != NULL)
 			o->revoked_gen = watcher.gen;
-		n = watcher_each(watcher_match_one, &key, watcher_blank);
+		n = watcher_each(watcher_match_one, o != NULL ? o : &key,
+		    watcher_blank);
 	}
 	pthread_mutex_unlock(&watcher.map);
 	return (n);
@@ -486,7 +570,7 @@ watcher_hold(int fd, void *addr, size_t len, uint64_t gen)
 	if (fstat(fd, &st) == -1)
 		return;
 	pthread_mutex_lock(&watcher.map);
-	o = watcher_obj(st.st_dev, st.st_ino);
+	o = watcher_obj(st.st_dev, st.st_ino, addr, len);
 	/* A notice that came before the object was held counts too. */
 	revoked = watcher_early_gen(st.st_dev, st.st_ino);
 	if (o != NULL) {
@@ -510,7 +594,7 @@ watcher_prepare(void)
 {
 	pthread_mutex_lock(&watcher.map);
 	pthread_mutex_lock(&watcher.lock);
-	/* Plain mmap()s of revocable objects: not for the child either. */
+	/* Plain mmap()s of revocable objects (not older ones) neither. */
 	if (watcher.nobjs != 0)
 		(void)watcher_each(watcher_match_held, NULL, watcher_nofork);
 }

@@ -1029,3 +1029,31 @@ qt_peer_grant(struct qt_peer *p, int fd, pid_t pid, int flags,
 	*h = rep.val[0];
 	return (rep.err);
 }
+
+static sigjmp_buf	qt_touch_env;
+
+static void
+qt_touch_segv(int sig)
+{
+	(void)sig;
+	siglongjmp(qt_touch_env, 1);
+}
+
+/* The byte at p, or QT_SEGV if reading it raised SIGSEGV. */
+int
+qt_touch(volatile const unsigned char *p)
+{
+	struct sigaction	sa, old;
+	int			r;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = qt_touch_segv;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &old);
+	if (sigsetjmp(qt_touch_env, 1) == 0)
+		r = p[0];
+	else
+		r = QT_SEGV;
+	sigaction(SIGSEGV, &old, NULL);
+	return (r);
+}

@@ -198,6 +198,9 @@ size_t	qt_page(void);
 int	qt_find_handle(shm_handle_t, struct qshm_handle_info *);
 /* errno's name, for messages. */
 const char *qt_errname(int);
+/* The byte at p, or QT_SEGV if reading it raised SIGSEGV. */
+#define QT_SEGV	(-1)
+int	qt_touch(volatile const unsigned char *p);
 
 /*
  * Checks for test bodies run in a child (qt_run()): print what failed on

@@ -6,12 +6,15 @@
  * protocol, where it counts as no guess), and the behaviours such code
  * relies on (the creator closing its fd at once, flags 0 meaning
  * read-only, deleting a consumed handle, typed and physical memory, a
- * failed open that leaves the handle).
+ * failed open that leaves the handle); and revocation in time: only
+ * mappings made after the object became revocable are revoked.
  */
 
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+
+#include <signal.h>
 
 #include <fcntl.h>
 #include <setjmp.h>
@@ -346,6 +349,69 @@ test_failed_open_keeps_handle(void **state)
 	close(fd);
 }
 
+/*
+ * Revocation covers mappings made after the object became revocable:
+ * the creator's older mapping, and a child's that it inherited before,
+ * survive shm_revoke(fd, -1); the newer one goes.
+ */
+static void
+test_revoke_in_time(void **state)
+{
+	unsigned char	*old, *new;
+	size_t		 pg = qt_page();
+	pid_t		 child;
+	int		 fd, p[2], st;
+	char		 c;
+
+	(void)state;
+	assert_true((fd = qt_memfd(pg, 't')) >= 0);
+	old = mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, 0);
+	assert_true(old != MAP_FAILED);
+	assert_int_equal(pipe(p), 0);
+	/* A process that mapped it (by inheritance) before it was revocable. */
+	if ((child = fork()) == 0) {
+		close(p[1]);
+		_exit(read(p[0], &c, 1) == 1 && qt_touch(old) == 't' ? 0 : 1);
+	}
+	close(p[0]);
+	assert_ok(shm_ctl(fd, SHMCTL_REVOCABLE, 0, 0));
+	new = mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, 0);
+	assert_true(new != MAP_FAILED);
+	assert_int_equal(qt_touch(new), 't');
+	assert_ok(shm_revoke(fd, -1));
+	assert_int_equal(qt_touch(new), QT_SEGV);
+	assert_int_equal(qt_touch(old), 't');
+	assert_int_equal(write(p[1], "x", 1), 1);
+	assert_int_equal(waitpid(child, &st, 0), child);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(p[1]);
+	munmap(old, pg);
+	munmap(new, pg);
+	close(fd);
+}
+
+/* The older mapping is still inherited by fork (it is no revocable one). */
+static void
+test_revoke_in_time_fork(void **state)
+{
+	unsigned char	*old;
+	size_t		 pg = qt_page();
+	pid_t		 child;
+	int		 fd, st;
+
+	(void)state;
+	assert_true((fd = qt_memfd(pg, 'f')) >= 0);
+	old = mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, 0);
+	assert_true(old != MAP_FAILED);
+	assert_ok(shm_ctl(fd, SHMCTL_REVOCABLE, 0, 0));
+	if ((child = fork()) == 0)
+		_exit(qt_touch(old) == 'f' ? 0 : 1);
+	assert_int_equal(waitpid(child, &st, 0), child);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	munmap(old, pg);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -363,6 +429,8 @@ main(void)
 		cmocka_unit_test(test_delete_consumed),
 		cmocka_unit_test(test_tymem_phys),
 		cmocka_unit_test(test_failed_open_keeps_handle),
+		cmocka_unit_test(test_revoke_in_time),
+		cmocka_unit_test(test_revoke_in_time_fork),
 	};
 
 	return (cmocka_run_group_tests(tests, tq_setup, tq_teardown));

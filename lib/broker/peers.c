@@ -127,13 +127,20 @@ peers_accept(int fd)
 	(void)peers_adopt(fd);
 }
 
-/* Whether uid may open one more connection (its share of the cap). */
+/*
+ * Whether uid may open one more connection: within its share, or past it
+ * while a share stays free for the others (connections come and go, and
+ * one uid's many processes are a common load; parkings and fds in flight
+ * have no such slack).
+ */
 static bool
 peers_uid_room(uid_t uid)
 {
-	return (shares_count(uid, SHARE_CONNS) <
-	    broker_share(broker_cfg->max_connections,
-	    broker_cfg->max_connections_per_uid));
+	uint64_t	share = broker_share(broker_cfg->max_connections,
+			    broker_cfg->max_connections_per_uid);
+
+	return (shares_count(uid, SHARE_CONNS) < share ||
+	    peers_n + share < broker_cfg->max_connections);
 }
 
 /* Undo a connection peers_adopt() will not take. */
@@ -356,23 +363,33 @@ peers_resume(struct peer *p)
 	peers_npaused--;
 }
 
-/* The timer: resume what may be read again; look later at the rest. */
+/* Resume the paused connections that may be read again. */
 static void
-peers_recheck(void *arg)
+peers_resume_all(void)
 {
 	struct peer	*q;
 
-	(void)arg;
-	peers_timer_armed = false;
 	peers_refresh_all();
 	for (q = peers_list; q != NULL; q = q->next)
 		if (q->paused && !peers_full(q))
 			peers_resume(q);
+}
+
+/* The timer: resume what may be read again; look later at the rest. */
+static void
+peers_recheck(void *arg)
+{
+	(void)arg;
+	peers_timer_armed = false;
+	peers_resume_all();
 	if (peers_npaused > 0)
 		peers_recheck_arm();
 }
 
-/* A paused connection read some replies, or hung up. */
+/*
+ * A paused connection read some replies, or hung up.  Once it has read
+ * them all, its uid's other connections may have room again too.
+ */
 static void
 peers_paused_event(struct peer *p, uint32_t events)
 {
@@ -381,8 +398,8 @@ peers_paused_event(struct peer *p, uint32_t events)
 		return;
 	}
 	peers_refresh(p);
-	if (!peers_full(p))
-		peers_resume(p);
+	if (p->inflight == 0)
+		peers_resume_all();
 }
 
 static void

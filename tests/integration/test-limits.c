@@ -651,8 +651,9 @@ tl_hog_connect(struct tl_hog *h)
 }
 
 /*
- * (a) Uid QT_NOBODY opens connections until refused, at its share (a
- * quarter of --max-connections 64); root still connects and is served.
+ * (a) Uid QT_NOBODY opens connections until refused: past its share (a
+ * quarter of --max-connections 64) only while a share stays free, so 48;
+ * root still connects and is served.
  */
 static int
 tl_body_conn_share(void *arg)
@@ -664,9 +665,9 @@ tl_body_conn_share(void *arg)
 	QT_CHECK_OK(tl_hog_start(&h, arg, tl_hog_connect));
 	QT_CHECK_OK(qt_recv_u64(h.up[0], &n));
 	QT_CHECK_OK(tl_cycle());	/* our first connection */
-	QT_CHECK_EQ(n, 16);
+	QT_CHECK_EQ(n, 48);
 	QT_CHECK_OK(tl_uid_info(QT_NOBODY, &u));
-	QT_CHECK_EQ(u.connections, 16);
+	QT_CHECK_EQ(u.connections, 48);
 	QT_CHECK_EQ(u.max_connections, 16);
 	QT_CHECK_EQ(tl_hog_finish(&h), 0);
 	return (0);
@@ -789,25 +790,46 @@ test_share_parked(void **state)
 #define TL_HOG_CONNS	4
 #define TL_HOG_DEPTH	64
 
-/* Wait (bounded) for a LIST reply with its memfd on s; 0 or -1. */
+/*
+ * Read, as they come (bounded), the replies of TL_HOG_DEPTH list requests
+ * on each of the n connections in s; each must carry its memfd.
+ */
 static int
-tl_recv_list(int s)
+tl_recv_lists(const int *s, int n)
 {
-	struct pollfd		pfd = { .fd = s, .events = POLLIN };
+	struct pollfd		pfd[TL_HOG_CONNS];
 	struct proto_msg	m;
-	int			ok;
+	int			left[TL_HOG_CONNS], total = 0, c, ok;
 
-	if (poll(&pfd, 1, QT_TIMEOUT_MS) != 1 || proto_recv(s, &m) == -1)
-		return (-1);
-	ok = m.hdr.type == (PROTO_LIST | PROTO_REPLY) && m.fd >= 0;
-	proto_msg_clear(&m);
-	return (ok ? 0 : -1);
+	for (c = 0; c < n; c++) {
+		pfd[c].fd = s[c];
+		pfd[c].events = POLLIN;
+		left[c] = TL_HOG_DEPTH;
+	}
+	while (total < n * TL_HOG_DEPTH) {
+		if (poll(pfd, (nfds_t)n, QT_TIMEOUT_MS) < 1)
+			return (-1);
+		for (c = 0; c < n; c++) {
+			if (!(pfd[c].revents & POLLIN) || left[c] == 0)
+				continue;
+			if (proto_recv(s[c], &m) == -1)
+				return (-1);
+			ok = m.hdr.type == (PROTO_LIST | PROTO_REPLY) &&
+			    m.fd >= 0;
+			proto_msg_clear(&m);
+			if (!ok)
+				return (-1);
+			left[c]--;
+			total++;
+		}
+	}
+	return (0);
 }
 
 /*
  * Pipeline TL_HOG_DEPTH list requests (each reply carries a memfd) on
  * each of TL_HOG_CONNS connections, read nothing until told, then every
- * reply: the broker must resume a connection once it reads.
+ * reply: the broker must resume its connections once it reads.
  */
 static int
 tl_hog_pipeline(struct tl_hog *h)
@@ -824,9 +846,7 @@ tl_hog_pipeline(struct tl_hog *h)
 	}
 	QT_CHECK_OK(qt_send_u64(h->up[1], 1));
 	QT_CHECK_OK(qt_recv_u64(h->down[0], &go));
-	for (c = 0; c < TL_HOG_CONNS; c++)
-		for (i = 0; i < TL_HOG_DEPTH; i++)
-			QT_CHECK_OK(tl_recv_list(s[c]));
+	QT_CHECK_OK(tl_recv_lists(s, TL_HOG_CONNS));
 	return (0);
 }
 

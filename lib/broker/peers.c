@@ -343,15 +343,21 @@ peers_recheck_arm(void)
 	    PEERS_RECHECK_MS) == 0;
 }
 
-/* Stop reading p; EPOLLOUT tells when it reads what we sent. */
-static void
+/*
+ * Stop reading p; EPOLLOUT tells when it reads what we sent.  Returns
+ * errno (p is read on rather than left spinning).
+ */
+static int
 peers_pause(struct peer *p)
 {
-	if (loop_mod(&p->ev, EPOLLOUT | EPOLLET) != 0)
-		return;
+	int	error;
+
+	if ((error = loop_mod(&p->ev, EPOLLOUT | EPOLLET)) != 0)
+		return (error);
 	p->paused = true;
 	peers_npaused++;
 	peers_recheck_arm();
+	return (0);
 }
 
 static void
@@ -413,10 +419,8 @@ peers_read(struct loop_ev *ev, uint32_t events)
 		peers_paused_event(p, events);
 		return;
 	}
-	if (!peers_may_read(p)) {
-		peers_pause(p);
+	if (!peers_may_read(p) && peers_pause(p) == 0)
 		return;
-	}
 	if (proto_recv(ev->fd, &m) == -1) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return;

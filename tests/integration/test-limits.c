@@ -970,6 +970,46 @@ test_share_fd_holes(void **state)
 	tl_broker_low_run((uid_t)-1, 64, tl_body_fd_holes);
 }
 
+/* The share options set what qshm_stats() and the uid rows report. */
+static int
+tl_body_share_options(void *arg)
+{
+	struct qshm_stats	st;
+	struct qshm_uid_info	u;
+	uint32_t		id;
+	int			fd, i;
+
+	(void)arg;
+	QT_CHECK_OK(qshm_stats(&st));
+	QT_CHECK_EQ(st.max_parked, 5);
+	QT_CHECK_EQ(st.max_inflight, 7);
+	QT_CHECK_OK(tl_uid_info(getuid(), &u));
+	QT_CHECK_EQ(u.max_connections, 3);
+	QT_CHECK_EQ(u.max_parked, 2);
+	QT_CHECK_EQ(u.max_inflight, 4);
+	QT_CHECK((fd = qt_memfd(0, 'O')) >= 0);
+	for (i = 0; i < 2; i++) {
+		QT_CHECK_OK(qshm_park(fd, &id));
+		close(fd);
+		QT_CHECK((fd = qt_memfd(0, 'O')) >= 0);
+	}
+	QT_CHECK_ERR(qshm_park(fd, &id), EAGAIN);
+	close(fd);
+	return (0);
+}
+
+static void
+test_share_options(void **state)
+{
+	const char *const	extra[] = { "--max-connections-per-uid", "3",
+				    "--max-parked", "5", "--max-parked-per-uid",
+				    "2", "--max-inflight", "7",
+				    "--max-inflight-per-uid", "4", NULL };
+
+	(void)state;
+	qt_with_broker(extra, tl_body_share_options, NULL);
+}
+
 int
 main(void)
 {
@@ -987,6 +1027,7 @@ main(void)
 		cmocka_unit_test(test_share_parked),
 		cmocka_unit_test(test_share_inflight),
 		cmocka_unit_test(test_share_fd_holes),
+		cmocka_unit_test(test_share_options),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

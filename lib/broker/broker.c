@@ -36,7 +36,7 @@
 #include "shares.h"
 
 #define BROKER_ERRLEN	(PATH_MAX + 256)
-#define BROKER_SHARE_FLOOR	16	/* a uid's share, unless the cap is less */
+#define BROKER_SHARE_FLOOR	16	/* a uid's least share (or the cap) */
 
 const struct broker_config	*broker_cfg;
 struct qshm_stats		 broker_stats;

@@ -841,8 +841,8 @@ tl_hog_pipeline(struct tl_hog *h)
 	for (c = 0; c < TL_HOG_CONNS; c++) {
 		QT_CHECK((s[c] = qt_connect(h->b->sock)) >= 0);
 		for (i = 0; i < TL_HOG_DEPTH; i++)
-			QT_CHECK_OK(proto_send(s[c], PROTO_LIST, (uint32_t)i + 1,
-			    &l, sizeof l, -1));
+			QT_CHECK_OK(proto_send(s[c], PROTO_LIST,
+			    (uint32_t)i + 1, &l, sizeof l, -1));
 	}
 	QT_CHECK_OK(qt_send_u64(h->up[1], 1));
 	QT_CHECK_OK(qt_recv_u64(h->down[0], &go));

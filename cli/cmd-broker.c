@@ -23,6 +23,11 @@ enum {
 	CMD_BROKER_PER_PROC_MAX,
 	CMD_BROKER_MAX_OBJECTS,
 	CMD_BROKER_MAX_CONNS,
+	CMD_BROKER_CONNS_PER_UID,
+	CMD_BROKER_MAX_PARKED,
+	CMD_BROKER_PARKED_PER_UID,
+	CMD_BROKER_MAX_INFLIGHT,
+	CMD_BROKER_INFLIGHT_PER_UID,
 	CMD_BROKER_REVOKE_TIMEOUT,
 	CMD_BROKER_REVOKE_ENFORCE,
 	CMD_BROKER_SYSTEM
@@ -45,7 +50,18 @@ static const struct args_opt cmd_broker_opts[] = {
 	{ CMD_BROKER_PER_PROC_MAX, "handles-per-process-max", "N",
 	    "per-process hard limit" },
 	{ CMD_BROKER_MAX_OBJECTS, "max-objects", "N", "objects held" },
-	{ CMD_BROKER_MAX_CONNS, "max-connections", "N", "client connections" },
+	{ CMD_BROKER_MAX_CONNS, "max-connections", "N",
+	    "client connections (default 1024)" },
+	{ CMD_BROKER_CONNS_PER_UID, "max-connections-per-uid", "N",
+	    "of one uid (default 1/4 of that, >= 16)" },
+	{ CMD_BROKER_MAX_PARKED, "max-parked", "N",
+	    "parked objects (default 4096, <= 1/8 fd limit)" },
+	{ CMD_BROKER_PARKED_PER_UID, "max-parked-per-uid", "N",
+	    "of one uid (default 1/4 of that, >= 16)" },
+	{ CMD_BROKER_MAX_INFLIGHT, "max-inflight", "N",
+	    "fds in unread replies (default 4096, <= 1/2 fd limit)" },
+	{ CMD_BROKER_INFLIGHT_PER_UID, "max-inflight-per-uid", "N",
+	    "of one uid (default 1/4 of that, >= 16)" },
 	{ CMD_BROKER_REVOKE_TIMEOUT, "revoke-timeout", "MS",
 	    "how long a recipient has to answer a revoke (default 2000)" },
 	{ CMD_BROKER_REVOKE_ENFORCE, "revoke-enforce", "report|kill",
@@ -67,6 +83,49 @@ const struct cmd_entry cmd_broker_entry = {
 	.flags = CMD_RAW_OUTPUT | CMD_NO_SHELL,
 	.exec = cmd_broker_exec
 };
+
+/* An option of 1 to UINT32_MAX into *v, left alone when not given. */
+static int
+cmd_broker_u32(struct cmd_ctx *ctx, struct args *args, int opt,
+    const char *name, uint64_t *v)
+{
+	if (cmd_get_u64(ctx, args, opt, v) == -1)
+		return (-1);
+	if (*v == 0 || *v > UINT32_MAX) {
+		cmd_usage(ctx, args_get(args, opt), "number for --%s: out of "
+		    "range", name);
+		return (-1);
+	}
+	return (0);
+}
+
+/* The shares of connections, parkings and fds in flight. */
+static int
+cmd_broker_shares(struct cmd_ctx *ctx, struct args *args,
+    struct broker_config *bc)
+{
+	uint64_t	conns = UINT32_MAX;
+
+	if (args_get(args, CMD_BROKER_CONNS_PER_UID) != NULL) {
+		if (cmd_broker_u32(ctx, args, CMD_BROKER_CONNS_PER_UID,
+		    "max-connections-per-uid", &conns) == -1)
+			return (-1);
+		bc->max_connections_per_uid = (uint32_t)conns;
+	}
+	if (cmd_broker_u32(ctx, args, CMD_BROKER_MAX_PARKED, "max-parked",
+	    &bc->max_parked) == -1 ||
+	    cmd_broker_u32(ctx, args, CMD_BROKER_MAX_INFLIGHT, "max-inflight",
+	    &bc->max_inflight) == -1)
+		return (-1);
+	if ((args_get(args, CMD_BROKER_PARKED_PER_UID) != NULL &&
+	    cmd_broker_u32(ctx, args, CMD_BROKER_PARKED_PER_UID,
+	    "max-parked-per-uid", &bc->max_parked_per_uid) == -1) ||
+	    (args_get(args, CMD_BROKER_INFLIGHT_PER_UID) != NULL &&
+	    cmd_broker_u32(ctx, args, CMD_BROKER_INFLIGHT_PER_UID,
+	    "max-inflight-per-uid", &bc->max_inflight_per_uid) == -1))
+		return (-1);
+	return (0);
+}
 
 static int
 cmd_broker_limits(struct cmd_ctx *ctx, struct args *args,
@@ -92,6 +151,8 @@ cmd_broker_limits(struct cmd_ctx *ctx, struct args *args,
 		return (-1);
 	}
 	bc->max_connections = (uint32_t)conns;
+	if (cmd_broker_shares(ctx, args, bc) == -1)
+		return (-1);
 	if (bc->handles_per_process > bc->handles_per_process_max) {
 		cmd_usage(ctx, NULL, "--handles-per-process is above "
 		    "--handles-per-process-max");

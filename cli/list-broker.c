@@ -32,7 +32,7 @@ list_broker_row(struct cmd_ctx *ctx, const char *name, const uid_t *uid,
 }
 
 static void
-list_broker_counters(struct cmd_ctx *ctx, const struct qshm_stats *s)
+list_broker_table(struct cmd_ctx *ctx, const struct qshm_stats *s)
 {
 	const struct {
 		const char	*name;
@@ -68,6 +68,23 @@ list_broker_counters(struct cmd_ctx *ctx, const struct qshm_stats *s)
 		    rows[i].limit);
 }
 
+/* The broker's counters, and totals of the uids' rows. */
+static void
+list_broker_counters(struct cmd_ctx *ctx, const struct qshm_stats *s,
+    const struct qshm_uid_info *v, size_t n)
+{
+	uint64_t	parked = 0, inflight = 0;
+	size_t		i;
+
+	for (i = 0; i < n; i++) {
+		parked += v[i].parked;
+		inflight += v[i].inflight;
+	}
+	list_broker_table(ctx, s);
+	list_broker_row(ctx, "parked", NULL, parked, s->max_parked);
+	list_broker_row(ctx, "inflight", NULL, inflight, s->max_inflight);
+}
+
 static void
 list_broker_uid(struct cmd_ctx *ctx, const struct qshm_uid_info *u)
 {
@@ -75,9 +92,12 @@ list_broker_uid(struct cmd_ctx *ctx, const struct qshm_uid_info *u)
 
 	list_broker_row(ctx, "uid_handles", &uid, u->handles, u->max_handles);
 	list_broker_row(ctx, "uid_received", &uid, u->received, 0);
-	list_broker_row(ctx, "uid_connections", &uid, u->connections, 0);
+	list_broker_row(ctx, "uid_connections", &uid, u->connections,
+	    u->max_connections);
 	list_broker_row(ctx, "uid_procs", &uid, u->procs, 0);
-	list_broker_row(ctx, "uid_parked", &uid, u->parked, 0);
+	list_broker_row(ctx, "uid_parked", &uid, u->parked, u->max_parked);
+	list_broker_row(ctx, "uid_inflight", &uid, u->inflight,
+	    u->max_inflight);
 }
 
 /* Fill the table; see list-broker.h. */
@@ -93,7 +113,7 @@ list_broker(struct cmd_ctx *ctx, int has_uid, uid_t uid)
 	if (qshm_list_uids(&v, &n) == -1)
 		return (cmd_errno(ctx, "broker"));
 	if (!has_uid)
-		list_broker_counters(ctx, &s);
+		list_broker_counters(ctx, &s, v, n);
 	for (i = 0; i < n; i++)
 		if (!has_uid || v[i].uid == uid)
 			list_broker_uid(ctx, &v[i]);

@@ -218,20 +218,23 @@ struct qshm_stats {
 	uint64_t	denied_invalid;	/* EINVAL, EBADF */
 	uint64_t	denied_other;	/* anything else (ENOMEM...) */
 	uint64_t	max_objects;
-	uint64_t	reserved[1];
+	uint32_t	max_parked;	/* parked objects, broker-wide */
+	uint32_t	max_inflight;	/* fds in replies not yet read */
 };
 
 /* What one uid uses of the broker, as qshm_list_uids() reports it. */
 struct qshm_uid_info {
 	uint32_t	uid;
-	uint32_t	reserved0;
+	uint32_t	inflight;	/* fds in replies it has not read */
 	uint64_t	handles;	/* pending, made by this uid */
 	uint64_t	max_handles;	/* its cap (max_handles_per_uid) */
 	uint64_t	received;	/* pending, made for this uid */
 	uint64_t	connections;	/* open now */
 	uint64_t	procs;		/* processes tracked now */
 	uint64_t	parked;		/* objects it parked */
-	uint64_t	reserved[2];
+	uint32_t	max_connections; /* its shares of the broker's caps */
+	uint32_t	max_parked;
+	uint64_t	max_inflight;
 };
 
 /* Read and set pid's handle limit (0: the caller), as prlimit() does. */

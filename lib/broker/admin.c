@@ -25,6 +25,7 @@
 #include "requests.h"
 #include "restart.h"
 #include "revoke.h"
+#include "shares.h"
 
 #define ADMIN_LIST_BATCH	64	/* records per write() */
 
@@ -294,6 +295,13 @@ admin_uid(struct qshm_uid_info **v, size_t *n, uid_t uid)
 	memset(u, 0, sizeof *u);
 	u->uid = uid;
 	u->max_handles = broker_cfg->max_handles_per_uid;
+	u->max_connections = (uint32_t)broker_share(
+	    broker_cfg->max_connections, broker_cfg->max_connections_per_uid);
+	u->max_parked = (uint32_t)broker_share(broker_parked_cap(),
+	    broker_cfg->max_parked_per_uid);
+	u->max_inflight = broker_share(broker_inflight_cap(),
+	    broker_cfg->max_inflight_per_uid);
+	u->inflight = (uint32_t)shares_count(uid, SHARE_INFLIGHT);
 	return (u);
 }
 
@@ -423,6 +431,8 @@ admin_stats(struct peer *p, struct proto_msg *m)
 	s->max_handles_per_uid = broker_cfg->max_handles_per_uid;
 	s->max_connections = broker_cfg->max_connections;
 	s->max_objects = broker_cfg->max_objects;
+	s->max_parked = (uint32_t)broker_parked_cap();
+	s->max_inflight = (uint32_t)broker_inflight_cap();
 	return (peers_reply(p, m, &r, sizeof r, -1));
 }
 

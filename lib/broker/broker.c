@@ -33,8 +33,10 @@
 #include "restart.h"
 #include "revoke.h"
 #include "sd.h"
+#include "shares.h"
 
 #define BROKER_ERRLEN	(PATH_MAX + 256)
+#define BROKER_SHARE_FLOOR	16	/* a uid's least share (or the cap) */
 
 const struct broker_config	*broker_cfg;
 struct qshm_stats		 broker_stats;
@@ -51,6 +53,8 @@ broker_config_defaults(struct broker_config *cfg)
 	cfg->handles_per_process_max = 65536;
 	cfg->max_objects = 65536;
 	cfg->max_connections = 1024;
+	cfg->max_parked = 4096;
+	cfg->max_inflight = 4096;
 	cfg->revoke_timeout_ms = 2000;
 }
 
@@ -96,6 +100,56 @@ broker_count_denial(int err)
 		broker_stats.denied_other++;
 		break;
 	}
+}
+
+/*
+ * A uid's share of a broker-wide cap: per_uid if set (at most the cap),
+ * else a quarter of it, at least BROKER_SHARE_FLOOR, so that four uids at
+ * their shares fill the broker and one alone leaves room for the others.
+ */
+uint64_t
+broker_share(uint64_t cap, uint64_t per_uid)
+{
+	uint64_t	share = per_uid != 0 ? per_uid : cap / 4;
+
+	if (per_uid == 0 && share < BROKER_SHARE_FLOOR)
+		share = BROKER_SHARE_FLOOR;
+	return (share < cap ? share : cap);
+}
+
+/*
+ * cap, or less when the descriptor limit is low: at most 1/div of
+ * RLIMIT_NOFILE as it is now (an operator may lower it at run time).
+ */
+uint64_t
+broker_fd_budget(uint64_t cap, unsigned div)
+{
+	struct rlimit	rl;
+	uint64_t	budget;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
+		return (cap);
+	budget = (uint64_t)rl.rlim_cur / div;
+	if (budget == 0)
+		budget = 1;
+	return (budget < cap ? budget : cap);
+}
+
+/*
+ * The caps on parkings (each holds up to 3 fds: at most 1/8 of the fd
+ * limit) and on fds in flight (the kernel refuses more than RLIMIT_NOFILE
+ * of the broker's uid: half of it), as they are now.
+ */
+uint64_t
+broker_parked_cap(void)
+{
+	return (broker_fd_budget(broker_cfg->max_parked, 8));
+}
+
+uint64_t
+broker_inflight_cap(void)
+{
+	return (broker_fd_budget(broker_cfg->max_inflight, 2));
 }
 
 /* Milliseconds since the broker started. */
@@ -257,6 +311,7 @@ broker_teardown(void)
 	handles_free_all();
 	procs_free_all();
 	objects_free_all();
+	shares_free_all();
 	guard_free_all();
 	listener_close();
 	loop_done();

@@ -21,6 +21,12 @@ struct broker_config {
 	uint64_t	 handles_per_process_max; /* and hard */
 	uint64_t	 max_objects;
 	uint32_t	 max_connections;
+	/* Per-uid shares, 0: broker_share() of the broker-wide cap. */
+	uint32_t	 max_connections_per_uid;
+	uint64_t	 max_parked;	/* parked objects, broker-wide */
+	uint64_t	 max_parked_per_uid;
+	uint64_t	 max_inflight;	/* fds in replies not yet read */
+	uint64_t	 max_inflight_per_uid;
 	uint32_t	 revoke_timeout_ms; /* for a watcher's answer */
 	bool		 revoke_kill;	/* SIGKILL who does not answer */
 	bool		 system;	/* every uid's broker: socket 0666 */

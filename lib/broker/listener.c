@@ -8,7 +8,6 @@
 
 #include <sys/epoll.h>
 #include <sys/file.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -190,18 +189,25 @@ listener_resume(void *arg)
 }
 
 /*
- * Whether fd (the lowest free number, so about the count in use) leaves
- * the reserve free: a flood of connections must not take the fds that
- * grants and opens of the clients already connected need.
+ * Whether, with fd taken, the reserve is still free: a flood of
+ * connections must not take the fds that grants and opens of the clients
+ * already connected need.  The fds are counted by taking them (and
+ * giving them back): fd's number says nothing, since a closed connection
+ * leaves a hole below fds still open, and the lowest free number is then
+ * far below the count in use.
  */
 static bool
 listener_fd_spare(int fd)
 {
-	struct rlimit	rl;
+	int	spare[LISTENER_FD_RESERVE];
+	int	n, i;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
-		return (true);
-	return ((rlim_t)fd + LISTENER_FD_RESERVE < rl.rlim_cur);
+	for (n = 0; n < LISTENER_FD_RESERVE; n++)
+		if ((spare[n] = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1)
+			break;
+	for (i = 0; i < n; i++)
+		close(spare[i]);
+	return (n == LISTENER_FD_RESERVE);
 }
 
 static void

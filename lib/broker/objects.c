@@ -25,6 +25,7 @@
 #include "audit.h"
 #include "htab.h"
 #include "objects.h"
+#include "shares.h"
 
 static struct htab	 objects_table;		/* by ino */
 static struct htab	 objects_parks;		/* by park_id */
@@ -256,8 +257,10 @@ objects_free(struct object *o)
 {
 	int	i;
 
-	if (o->park_id != 0)
+	if (o->park_id != 0) {
 		htab_remove(&objects_parks, o->park_id);
+		(void)shares_add(o->park_uid, SHARE_PARKED, -1);
+	}
 	objects_remove(o);
 	for (i = 0; i < 3; i++)
 		if (o->fd[i] != -1)
@@ -401,15 +404,34 @@ objects_unsent(struct object *o, int access, int fd)
 		close(fd);
 }
 
+/*
+ * Whether uid may park one more object: parkings outlive their parker, so
+ * these caps are what bounds them (EAGAIN when full).
+ */
+static bool
+objects_park_room(uid_t uid)
+{
+	uint64_t	cap = broker_parked_cap();
+
+	return (shares_total(SHARE_PARKED) < cap &&
+	    shares_count(uid, SHARE_PARKED) <
+	    broker_share(cap, broker_cfg->max_parked_per_uid));
+}
+
 /* Park o for uid with mode access; returns errno. */
 int
 objects_park(struct object *o, uid_t uid, int access)
 {
 	if (objects_last_park == UINT32_MAX)
 		return (ENOSPC);
+	if (!objects_park_room(uid))
+		return (EAGAIN);
+	if (shares_add(uid, SHARE_PARKED, 1) != 0)
+		return (ENOMEM);
 	o->park_id = objects_last_park + 1;
 	if (htab_insert(&objects_parks, o) != 0) {
 		o->park_id = 0;
+		(void)shares_add(uid, SHARE_PARKED, -1);
 		return (ENOMEM);
 	}
 	objects_last_park++;
@@ -433,6 +455,7 @@ void
 objects_unpark(struct object *o)
 {
 	htab_remove(&objects_parks, o->park_id);
+	(void)shares_add(o->park_uid, SHARE_PARKED, -1);
 	o->park_id = 0;
 	o->park_access = -1;
 	objects_unref(o);
@@ -471,9 +494,13 @@ objects_restore_park(struct object *o, uint32_t id, uid_t uid, int access)
 	if (id == 0 || id > objects_last_park || o->park_id != 0 ||
 	    objects_parked(id) != NULL)
 		return (EINVAL);
+	/* Counted, not capped: a restart keeps what was parked. */
+	if (shares_add(uid, SHARE_PARKED, 1) != 0)
+		return (ENOMEM);
 	o->park_id = id;
 	if (htab_insert(&objects_parks, o) != 0) {
 		o->park_id = 0;
+		(void)shares_add(uid, SHARE_PARKED, -1);
 		return (ENOMEM);
 	}
 	o->park_uid = uid;

@@ -3,10 +3,20 @@
  * handled per wake-up; a malformed message, EOF, or a reply the socket
  * will not take (a client that pipelines without reading) closes that
  * connection and nothing else.
+ *
+ * Each uid has a share of the connections, and of the descriptors in
+ * replies not yet read (in flight: the kernel charges them to the
+ * broker's uid, and past its RLIMIT_NOFILE refuses every uid's).  A
+ * connection whose uid holds its share is not read (paused) until its
+ * replies are: EPOLLOUT, edge-triggered, fires as the peer reads them,
+ * and a timer looks again while any connection is paused.
  */
 
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+
+#include <linux/sockios.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,15 +31,24 @@
 #include "procs.h"
 #include "requests.h"
 #include "revoke.h"
+#include "shares.h"
 
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD	77
 #endif
 
+#define PEERS_RECHECK_MS	20	/* paused connections looked at again */
+
 static struct peer	*peers_list;
 static uint64_t		 peers_n;
+static uint64_t		 peers_npaused;
+static struct loop_timer peers_timer = { { -1, NULL, NULL }, NULL, NULL };
+static bool		 peers_timer_armed;
 
 static void	peers_read(struct loop_ev *, uint32_t);
+static void	peers_recheck(void *);
+static void	peers_close(struct peer *);
+static void	peers_release(struct peer *);
 
 /* How many connections are open. */
 uint64_t
@@ -129,6 +148,35 @@ peers_accept(int fd)
 	(void)peers_adopt(fd);
 }
 
+/*
+ * Whether uid may open one more connection: within its share, or past it
+ * while a share stays free for the others (connections come and go, and
+ * one uid's many processes are a common load; parkings and fds in flight
+ * have no such slack).
+ */
+static bool
+peers_uid_room(uid_t uid)
+{
+	uint64_t	share = broker_share(broker_cfg->max_connections,
+			    broker_cfg->max_connections_per_uid);
+
+	return (shares_count(uid, SHARE_CONNS) < share ||
+	    peers_n + share < broker_cfg->max_connections);
+}
+
+/* Undo a connection peers_adopt() will not take. */
+static void
+peers_drop(struct peer *p)
+{
+	if (p->proc != NULL) {
+		p->proc->conns--;
+		procs_maybe_unwatch(p->proc);
+		procs_unref(p->proc);
+	}
+	close(p->ev.fd);
+	free(p);
+}
+
 /* Like peers_accept(); the peer, or NULL if the connection was closed. */
 struct peer *
 peers_adopt(int fd)
@@ -143,14 +191,14 @@ peers_adopt(int fd)
 	p->ev.fd = fd;
 	p->ev.fn = peers_read;
 	p->ev.arg = p;
-	if (peers_identify(p, fd) != 0 || loop_add(&p->ev, EPOLLIN) != 0) {
-		if (p->proc != NULL) {
-			p->proc->conns--;
-			procs_maybe_unwatch(p->proc);
-			procs_unref(p->proc);
-		}
-		close(fd);
-		free(p);
+	if (peers_identify(p, fd) != 0 || !peers_uid_room(p->uid) ||
+	    shares_add(p->uid, SHARE_CONNS, 1) != 0) {
+		peers_drop(p);
+		return (NULL);
+	}
+	if (loop_add(&p->ev, EPOLLIN) != 0) {
+		(void)shares_add(p->uid, SHARE_CONNS, -1);
+		peers_drop(p);
 		return (NULL);
 	}
 	p->next = peers_list;
@@ -175,6 +223,10 @@ peers_close(struct peer *p)
 	if (p->next != NULL)
 		p->next->prev = p->prev;
 	peers_n--;
+	if (p->paused)
+		peers_npaused--;
+	peers_release(p);
+	(void)shares_add(p->uid, SHARE_CONNS, -1);
 	p->proc->conns--;
 	procs_maybe_unwatch(p->proc);
 	procs_unref(p->proc);
@@ -187,6 +239,8 @@ peers_close_all(void)
 {
 	while (peers_list != NULL)
 		peers_close(peers_list);
+	loop_timer_done(&peers_timer);
+	peers_timer_armed = false;
 	peerproof_done();
 }
 
@@ -195,8 +249,12 @@ int
 peers_reply(struct peer *p, const struct proto_msg *m, const void *payload,
     size_t len, int fd)
 {
-	return (proto_send(p->ev.fd, m->hdr.type | PROTO_REPLY, m->hdr.id,
-	    payload, len, fd));
+	if (proto_send(p->ev.fd, m->hdr.type | PROTO_REPLY, m->hdr.id,
+	    payload, len, fd) == -1)
+		return (-1);
+	if (fd != -1 && shares_add(p->uid, SHARE_INFLIGHT, 1) == 0)
+		p->inflight++;
+	return (0);
 }
 
 /* Send an errno-only reply to m; -1 if the connection must close. */
@@ -237,6 +295,142 @@ peers_version(struct peer *p, const struct proto_msg *m)
 	(void)proto_send(p->ev.fd, type, m->hdr.id, buf, (size_t)len, -1);
 }
 
+/* Forget p's fds in flight. */
+static void
+peers_release(struct peer *p)
+{
+	if (p->inflight == 0)
+		return;
+	(void)shares_add(p->uid, SHARE_INFLIGHT, -(int64_t)p->inflight);
+	p->inflight = 0;
+}
+
+/*
+ * Release p's fds once it has read every reply: SIOCOUTQ counts what its
+ * queue still holds of ours.  Until then all of them count as in flight.
+ */
+static void
+peers_refresh(struct peer *p)
+{
+	int	n;
+
+	if (p->inflight != 0 && ioctl(p->ev.fd, SIOCOUTQ, &n) == 0 && n == 0)
+		peers_release(p);
+}
+
+static void
+peers_refresh_all(void)
+{
+	struct peer	*q;
+
+	for (q = peers_list; q != NULL; q = q->next)
+		peers_refresh(q);
+}
+
+/* Whether p's uid, or the broker, has no room for one more fd in flight. */
+static bool
+peers_full(const struct peer *p)
+{
+	uint64_t	cap = broker_inflight_cap();
+
+	return (shares_total(SHARE_INFLIGHT) >= cap ||
+	    shares_count(p->uid, SHARE_INFLIGHT) >=
+	    broker_share(cap, broker_cfg->max_inflight_per_uid));
+}
+
+/*
+ * Whether a request of p may be read now (its reply may carry an fd).  A
+ * watcher with no fd of its own in flight is read: its answers to notices
+ * must not wait for its uid's other connections.
+ */
+static bool
+peers_may_read(struct peer *p)
+{
+	peers_refresh(p);
+	if (!peers_full(p))
+		return (true);
+	peers_refresh_all();
+	return (!peers_full(p) ||
+	    (p->inflight == 0 && p->proc->watcher == p));
+}
+
+static void
+peers_recheck_arm(void)
+{
+	if (peers_timer_armed)
+		return;
+	if (peers_timer.ev.fd == -1 &&
+	    loop_timer_init(&peers_timer, peers_recheck, NULL) != 0)
+		return;
+	peers_timer_armed = loop_timer_arm(&peers_timer,
+	    PEERS_RECHECK_MS) == 0;
+}
+
+/*
+ * Stop reading p; EPOLLOUT tells when it reads what we sent.  Returns
+ * errno (p is read on rather than left spinning).
+ */
+static int
+peers_pause(struct peer *p)
+{
+	int	error;
+
+	if ((error = loop_mod(&p->ev, EPOLLOUT | EPOLLET)) != 0)
+		return (error);
+	p->paused = true;
+	peers_npaused++;
+	peers_recheck_arm();
+	return (0);
+}
+
+static void
+peers_resume(struct peer *p)
+{
+	if (loop_mod(&p->ev, EPOLLIN) != 0)
+		return;
+	p->paused = false;
+	peers_npaused--;
+}
+
+/* Resume the paused connections that may be read again. */
+static void
+peers_resume_all(void)
+{
+	struct peer	*q;
+
+	peers_refresh_all();
+	for (q = peers_list; q != NULL; q = q->next)
+		if (q->paused && !peers_full(q))
+			peers_resume(q);
+}
+
+/* The timer: resume what may be read again; look later at the rest. */
+static void
+peers_recheck(void *arg)
+{
+	(void)arg;
+	peers_timer_armed = false;
+	peers_resume_all();
+	if (peers_npaused > 0)
+		peers_recheck_arm();
+}
+
+/*
+ * A paused connection read some replies, or hung up.  Once it has read
+ * them all, its uid's other connections may have room again too.
+ */
+static void
+peers_paused_event(struct peer *p, uint32_t events)
+{
+	if (events & (EPOLLHUP | EPOLLERR)) {
+		peers_close(p);
+		return;
+	}
+	peers_refresh(p);
+	if (p->inflight == 0)
+		peers_resume_all();
+}
+
 static void
 peers_read(struct loop_ev *ev, uint32_t events)
 {
@@ -244,7 +438,12 @@ peers_read(struct loop_ev *ev, uint32_t events)
 	struct proto_msg	 m;
 	int			 rc;
 
-	(void)events;
+	if (p->paused) {
+		peers_paused_event(p, events);
+		return;
+	}
+	if (!peers_may_read(p) && peers_pause(p) == 0)
+		return;
 	if (proto_recv(ev->fd, &m) == -1) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return;

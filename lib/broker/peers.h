@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,8 @@ struct peer {
 	uid_t		 uid;
 	gid_t		 gid;
 	struct proc	*proc;
+	uint64_t	 inflight;	/* fds sent it, maybe not read yet */
+	bool		 paused;	/* not read until it reads its replies */
 	struct peer	*prev;
 	struct peer	*next;
 };

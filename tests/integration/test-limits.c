@@ -3,15 +3,20 @@
  * (RLIMIT_SHM_HANDLES_NP, qshm_handle_limit(), the getrlimit/setrlimit
  * wrappers) and the broker's per-uid and global caps.  A full limit gives
  * EAGAIN and frees again when a handle is consumed, deleted, or its
- * recipient exits (reclaim is asynchronous: polled with a bound).
+ * recipient exits (reclaim is asynchronous: polled with a bound).  A hog
+ * (uid QT_NOBODY) that takes all it can of connections, parkings, fds in
+ * unread replies or the broker's fd table leaves another uid served.
  *
  * Each test starts its own broker (the caps are broker options) and runs
  * its body in a fresh child, so every body connects anew.
  */
 
 #include <sys/mman.h>
+#include <sys/poll.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+
+#include <dirent.h>
 
 #include <fcntl.h>
 #include <limits.h>
@@ -537,6 +542,474 @@ test_cap_connections(void **state)
 	qt_with_broker(extra, tl_body_connections, NULL);
 }
 
+/* A grant to ourselves and its open: 0, or -1 with errno. */
+static int
+tl_cycle(void)
+{
+	shm_handle_t	h;
+	int		fd, o, saved;
+
+	if ((fd = qt_memfd(qt_page(), 'C')) == -1)
+		return (-1);
+	if (shm_create_handle(fd, getpid(), O_RDONLY, &h, 0) == -1 ||
+	    (o = shm_open_handle(h, O_RDONLY)) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return (-1);
+	}
+	close(o);
+	close(fd);
+	return (0);
+}
+
+/* uid's row of qshm_list_uids() into *u; -1 if it has none. */
+static int
+tl_uid_info(uid_t uid, struct qshm_uid_info *u)
+{
+	struct qshm_uid_info	*v;
+	size_t			 n, i;
+	int			 rc = -1;
+
+	if (qshm_list_uids(&v, &n) == -1)
+		return (-1);
+	for (i = 0; i < n; i++)
+		if (v[i].uid == uid) {
+			*u = v[i];
+			rc = 0;
+		}
+	free(v);
+	return (rc);
+}
+
+/*
+ * A hog: a child that becomes uid QT_NOBODY (keeping CAP_DAC_OVERRIDE to
+ * reach the broker) and runs fn, reporting through up, waiting for the
+ * test on down.
+ */
+struct tl_hog {
+	const struct qt_broker	*b;
+	int			(*fn)(struct tl_hog *);
+	int			 up[2];
+	int			 down[2];
+	pid_t			 pid;
+};
+
+static int
+tl_hog_main(void *arg)
+{
+	struct tl_hog	*h = arg;
+
+	close(h->up[0]);
+	close(h->down[1]);
+	if (qt_become(QT_NOBODY, QT_NOBODY, 0, NULL, true) == -1)
+		return (1);
+	return (h->fn(h));
+}
+
+static int
+tl_hog_start(struct tl_hog *h, const struct qt_broker *b,
+    int (*fn)(struct tl_hog *))
+{
+	h->b = b;
+	h->fn = fn;
+	if (pipe2(h->up, O_CLOEXEC) == -1 || pipe2(h->down, O_CLOEXEC) == -1)
+		return (-1);
+	if ((h->pid = qt_fork(tl_hog_main, h)) == -1)
+		return (-1);
+	close(h->up[1]);
+	close(h->down[0]);
+	return (0);
+}
+
+/* Tell the hog to go on, and its exit status. */
+static int
+tl_hog_finish(struct tl_hog *h)
+{
+	int	status;
+
+	(void)qt_send_u64(h->down[1], 1);
+	status = qt_wait(h->pid);
+	close(h->up[0]);
+	close(h->down[1]);
+	return (status);
+}
+
+/* Connections served until one is refused; report how many; hold them. */
+static int
+tl_hog_connect(struct tl_hog *h)
+{
+	uint64_t	go;
+	int		n = 0, s;
+
+	while (n < 200 && (s = qt_connect(h->b->sock)) != -1 &&
+	    tl_served(s) == 0)
+		n++;
+	if (qt_send_u64(h->up[1], (uint64_t)n) == -1)
+		return (1);
+	return (qt_recv_u64(h->down[0], &go) == -1);
+}
+
+/*
+ * (a) Uid QT_NOBODY opens connections until refused: past its share (a
+ * quarter of --max-connections 64) only while a share stays free, so 48;
+ * root still connects and is served.
+ */
+static int
+tl_body_conn_share(void *arg)
+{
+	struct tl_hog		h;
+	struct qshm_uid_info	u;
+	uint64_t		n;
+
+	QT_CHECK_OK(tl_hog_start(&h, arg, tl_hog_connect));
+	QT_CHECK_OK(qt_recv_u64(h.up[0], &n));
+	QT_CHECK_OK(tl_cycle());	/* our first connection */
+	QT_CHECK_EQ(n, 48);
+	QT_CHECK_OK(tl_uid_info(QT_NOBODY, &u));
+	QT_CHECK_EQ(u.connections, 48);
+	QT_CHECK_EQ(u.max_connections, 16);
+	QT_CHECK_EQ(tl_hog_finish(&h), 0);
+	return (0);
+}
+
+static void
+test_share_connections(void **state)
+{
+	const char *const	extra[] = { "--max-connections", "64", NULL };
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	qt_with_broker(extra, tl_body_conn_share, NULL);
+}
+
+struct tl_low {
+	uid_t	  uid;
+	rlim_t	  nofile;
+	int	(*body)(void *);
+};
+
+/*
+ * In a child (the limit, once lowered, cannot be raised again without
+ * CAP_SYS_RESOURCE): lower RLIMIT_NOFILE, start a broker (as uid, -1:
+ * ours) that inherits it, run body in a child of its own, stop it.
+ */
+static int
+tl_low_outer(void *arg)
+{
+	const struct tl_low	*t = arg;
+	struct rlimit		 low = { t->nofile, t->nofile };
+	struct qt_broker	 b;
+	int			 status;
+
+	QT_CHECK_OK(setrlimit(RLIMIT_NOFILE, &low));
+	QT_CHECK_OK(t->uid == (uid_t)-1 ? qt_broker_start(&b, NULL) :
+	    qt_broker_start_as(&b, t->uid, t->uid, NULL));
+	status = qt_run(t->body, &b);
+	QT_CHECK_OK(qt_broker_stop(&b));
+	return (status);
+}
+
+static void
+tl_broker_low_run(uid_t uid, rlim_t nofile, int (*body)(void *))
+{
+	struct tl_low	t = { uid, nofile, body };
+
+	/* valgrind keeps its own copy of the limit: lowering it breaks it. */
+	if (geteuid() != 0 || getenv("QT_BROKER_WRAPPER") != NULL)
+		skip();
+	assert_int_equal(qt_run(tl_low_outer, &t), 0);
+}
+
+/* Park empty memfds until refused; report how many and the errno. */
+static int
+tl_hog_park(struct tl_hog *h)
+{
+	uint64_t	go;
+	uint32_t	id;
+	int		n = 0, e = 0, fd;
+
+	while (n < 1000 && e == 0) {
+		if ((fd = qt_memfd(0, 'P')) == -1)
+			return (1);
+		if (qshm_park(fd, &id) == -1)
+			e = errno;
+		else
+			n++;
+		close(fd);
+	}
+	if (qt_send_u64(h->up[1], (uint64_t)n) == -1 ||
+	    qt_send_u64(h->up[1], (uint64_t)e) == -1)
+		return (1);
+	return (qt_recv_u64(h->down[0], &go) == -1);	/* then exit */
+}
+
+/*
+ * (b) With 256 fds, parkings may take 32 (1/8), a uid 16: the hog parks
+ * 16, EAGAIN, exits; its parkings stay (they outlive their parker), and
+ * root still parks, grants and opens, with the fds to do it.
+ */
+static int
+tl_body_park_share(void *arg)
+{
+	struct qt_broker	*b = arg;
+	struct qshm_stats	 st;
+	struct qshm_uid_info	 u;
+	struct tl_hog		 h;
+	uint64_t		 n, e;
+	uint32_t		 id;
+	int			 fd;
+
+	QT_CHECK_OK(tl_hog_start(&h, b, tl_hog_park));
+	QT_CHECK_OK(qt_recv_u64(h.up[0], &n));
+	QT_CHECK_OK(qt_recv_u64(h.up[0], &e));
+	QT_CHECK_EQ(tl_hog_finish(&h), 0);
+	QT_CHECK((fd = qt_memfd(0, 'R')) >= 0);
+	QT_CHECK_OK(qshm_park(fd, &id));
+	close(fd);
+	QT_CHECK_OK(tl_cycle());
+	QT_CHECK_EQ(n, 16);
+	QT_CHECK_EQ(e, EAGAIN);
+	QT_CHECK_OK(qshm_stats(&st));
+	QT_CHECK_EQ(st.max_parked, 32);
+	QT_CHECK_OK(tl_uid_info(QT_NOBODY, &u));
+	QT_CHECK_EQ(u.parked, 16);
+	QT_CHECK_EQ(u.max_parked, 16);
+	QT_CHECK(qt_count_fds(b->pid) < 256 - 16);
+	return (0);
+}
+
+static void
+test_share_parked(void **state)
+{
+	(void)state;
+	tl_broker_low_run((uid_t)-1, 256, tl_body_park_share);
+}
+
+#define TL_HOG_CONNS	4
+#define TL_HOG_DEPTH	64
+
+/*
+ * Read, as they come (bounded), the replies of TL_HOG_DEPTH list requests
+ * on each of the n connections in s; each must carry its memfd.
+ */
+static int
+tl_recv_lists(const int *s, int n)
+{
+	struct pollfd		pfd[TL_HOG_CONNS];
+	struct proto_msg	m;
+	int			left[TL_HOG_CONNS], total = 0, c, ok;
+
+	for (c = 0; c < n; c++) {
+		pfd[c].fd = s[c];
+		pfd[c].events = POLLIN;
+		left[c] = TL_HOG_DEPTH;
+	}
+	while (total < n * TL_HOG_DEPTH) {
+		if (poll(pfd, (nfds_t)n, QT_TIMEOUT_MS) < 1)
+			return (-1);
+		for (c = 0; c < n; c++) {
+			if (!(pfd[c].revents & POLLIN) || left[c] == 0)
+				continue;
+			if (proto_recv(s[c], &m) == -1)
+				return (-1);
+			ok = m.hdr.type == (PROTO_LIST | PROTO_REPLY) &&
+			    m.fd >= 0;
+			proto_msg_clear(&m);
+			if (!ok)
+				return (-1);
+			left[c]--;
+			total++;
+		}
+	}
+	return (0);
+}
+
+/*
+ * Pipeline TL_HOG_DEPTH list requests (each reply carries a memfd) on
+ * each of TL_HOG_CONNS connections, read nothing until told, then every
+ * reply: the broker must resume its connections once it reads.
+ */
+static int
+tl_hog_pipeline(struct tl_hog *h)
+{
+	struct proto_list	l = { .what = PROTO_LIST_UIDS };
+	uint64_t		go;
+	int			s[TL_HOG_CONNS], c, i;
+
+	for (c = 0; c < TL_HOG_CONNS; c++) {
+		QT_CHECK((s[c] = qt_connect(h->b->sock)) >= 0);
+		for (i = 0; i < TL_HOG_DEPTH; i++)
+			QT_CHECK_OK(proto_send(s[c], PROTO_LIST,
+			    (uint32_t)i + 1, &l, sizeof l, -1));
+	}
+	QT_CHECK_OK(qt_send_u64(h->up[1], 1));
+	QT_CHECK_OK(qt_recv_u64(h->down[0], &go));
+	QT_CHECK_OK(tl_recv_lists(s, TL_HOG_CONNS));
+	return (0);
+}
+
+/*
+ * (c) The broker runs as uid 65533 with 128 fds: the kernel refuses it
+ * a 129th fd in flight, for every uid.  The hog's 256 unread list
+ * replies would pass that; it is held at its share (16 of 64), and root's
+ * grants, opens and lists, whose replies carry fds, go on.
+ */
+static int
+tl_body_inflight_share(void *arg)
+{
+	struct qshm_handle_info	*v;
+	struct qshm_stats	 st;
+	struct qshm_uid_info	 u;
+	struct tl_hog		 h;
+	uint64_t		 sent;
+	size_t			 n;
+	int			 i;
+
+	QT_CHECK_OK(tl_hog_start(&h, arg, tl_hog_pipeline));
+	QT_CHECK_OK(qt_recv_u64(h.up[0], &sent));
+	for (i = 0; i < 100; i++) {
+		QT_CHECK_OK(tl_cycle());
+		QT_CHECK_OK(qshm_list_handles(&v, &n));
+		free(v);
+	}
+	QT_CHECK_OK(qshm_stats(&st));
+	QT_CHECK_EQ(st.max_inflight, 64);
+	QT_CHECK_OK(tl_uid_info(QT_NOBODY, &u));
+	QT_CHECK_EQ(u.max_inflight, 16);
+	QT_CHECK(u.inflight > 0 && u.inflight <= 16);
+	QT_CHECK_EQ(u.connections, TL_HOG_CONNS);	/* throttled, not cut */
+	QT_CHECK_EQ(tl_hog_finish(&h), 0);
+	return (0);
+}
+
+static void
+test_share_inflight(void **state)
+{
+	(void)state;
+	tl_broker_low_run(65533, 128, tl_body_inflight_share);
+}
+
+/* The fds of pid numbered below lim (one it inherited may be above). */
+static int
+tl_fds_below(pid_t pid, int lim)
+{
+	char		 path[64];
+	DIR		*d;
+	struct dirent	*e;
+	int		 n = 0;
+
+	snprintf(path, sizeof path, "/proc/%ld/fd", (long)pid);
+	if ((d = opendir(path)) == NULL)
+		return (-1);
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.' && atoi(e->d_name) < lim)
+			n++;
+	closedir(d);
+	return (n);
+}
+
+/*
+ * (d) With 64 fds: connections until refused, then objects until the
+ * broker holds 63 fds, then 16 connections closed (holes low in its fd
+ * table, none free above).  A new flood must still leave the reserve
+ * (16) free: the grant and open that follow need fds.  After it, new
+ * connections are served again.
+ */
+static int
+tl_body_fd_holes(void *arg)
+{
+	struct qt_broker	*b = arg;
+	shm_handle_t		 h;
+	int			 s[64], t[64], fds[64];
+	int			 n = 0, m = 0, k = 0, i, c;
+
+	QT_CHECK_OK(tl_cycle());	/* connected */
+	while (n < 64 && (s[n] = qt_connect(b->sock)) != -1 &&
+	    tl_served(s[n]) == 0)
+		n++;
+	QT_CHECK(n > 16 && n < 64);
+	close(s[n]);
+	while (k < 64 && tl_fds_below(b->pid, 64) < 63) {
+		QT_CHECK((fds[k] = qt_memfd(qt_page(), 'H')) >= 0);
+		QT_CHECK_OK(shm_create_handle(fds[k], getpid(), O_RDONLY,
+		    &h, 0));
+		k++;
+	}
+	c = qt_count_fds(b->pid);
+	for (i = 0; i < 16; i++)
+		close(s[i]);
+	QT_CHECK_EQ(qt_wait_fds(b->pid, c - 16), c - 16);	/* holes */
+	while (m < 64 && (t[m] = qt_connect(b->sock)) != -1 &&
+	    tl_served(t[m]) == 0)
+		m++;
+	QT_CHECK(m < 64);
+	close(t[m]);
+
+	/* Shed: the reserve is still free, and serves. */
+	c = tl_fds_below(b->pid, 64);
+	QT_CHECK_OK(tl_cycle());
+	QT_CHECK(c <= 64 - 16);
+	for (i = 16; i < n; i++)
+		close(s[i]);
+	for (i = 0; i < m; i++)
+		close(t[i]);
+	for (i = 0; i < k; i++)
+		close(fds[i]);
+	QT_CHECK((i = qt_connect(b->sock)) >= 0);
+	QT_CHECK_OK(tl_served(i));
+	close(i);
+	return (0);
+}
+
+static void
+test_share_fd_holes(void **state)
+{
+	(void)state;
+	tl_broker_low_run((uid_t)-1, 64, tl_body_fd_holes);
+}
+
+/* The share options set what qshm_stats() and the uid rows report. */
+static int
+tl_body_share_options(void *arg)
+{
+	struct qshm_stats	st;
+	struct qshm_uid_info	u;
+	uint32_t		id;
+	int			fd, i;
+
+	(void)arg;
+	QT_CHECK_OK(qshm_stats(&st));
+	QT_CHECK_EQ(st.max_parked, 5);
+	QT_CHECK_EQ(st.max_inflight, 7);
+	QT_CHECK_OK(tl_uid_info(getuid(), &u));
+	QT_CHECK_EQ(u.max_connections, 3);
+	QT_CHECK_EQ(u.max_parked, 2);
+	QT_CHECK_EQ(u.max_inflight, 4);
+	QT_CHECK((fd = qt_memfd(0, 'O')) >= 0);
+	for (i = 0; i < 2; i++) {
+		QT_CHECK_OK(qshm_park(fd, &id));
+		close(fd);
+		QT_CHECK((fd = qt_memfd(0, 'O')) >= 0);
+	}
+	QT_CHECK_ERR(qshm_park(fd, &id), EAGAIN);
+	close(fd);
+	return (0);
+}
+
+static void
+test_share_options(void **state)
+{
+	const char *const	extra[] = { "--max-connections-per-uid", "3",
+				    "--max-parked", "5", "--max-parked-per-uid",
+				    "2", "--max-inflight", "7",
+				    "--max-inflight-per-uid", "4", NULL };
+
+	(void)state;
+	qt_with_broker(extra, tl_body_share_options, NULL);
+}
+
 int
 main(void)
 {
@@ -550,6 +1023,11 @@ main(void)
 		cmocka_unit_test(test_per_process_options),
 		cmocka_unit_test(test_cap_objects),
 		cmocka_unit_test(test_cap_connections),
+		cmocka_unit_test(test_share_connections),
+		cmocka_unit_test(test_share_parked),
+		cmocka_unit_test(test_share_inflight),
+		cmocka_unit_test(test_share_fd_holes),
+		cmocka_unit_test(test_share_options),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

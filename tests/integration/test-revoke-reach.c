@@ -14,7 +14,8 @@
  * kill, R's child dies while R is blanked and G and its child read on;
  * under report the child is reported (the revoke fails ETIMEDOUT, R's
  * grant is "uncovered", the audit log names the child) and reads what the
- * creator writes.  Pages R vmspliced into a pipe are out of reach.
+ * creator writes.  A stopped R is killed at the deadline, its child
+ * first.  Pages R vmspliced into a pipe are out of reach.
  */
 
 #include <sys/mman.h>
@@ -511,6 +512,51 @@ test_reach_orphan_report(void **state)
 }
 
 /*
+ * A recipient that cannot answer (stopped) is killed at the deadline;
+ * its raw clone() child first, while the parent chain still leads to it
+ * (once the recipient is dead the child is an orphan of the creator's
+ * uid, which accounts for its own).
+ */
+static int
+rr_body_stopped(void *arg)
+{
+	struct rr_rcpt	r;
+	siginfo_t	si;
+	pid_t		child;
+	int		fd;
+
+	(void)arg;
+	signal(SIGPIPE, SIG_IGN);
+	QT_CHECK((fd = rr_object()) >= 0);
+	QT_CHECK_EQ(rr_grantee(&r, fd, false, RR_CLONE), 0);
+	QT_CHECK((child = rr_spawn_child(&r, RR_CLONE)) > 0);
+	QT_CHECK_OK(kill(r.pid, SIGSTOP));
+	memset(&si, 0, sizeof si);
+	QT_CHECK_OK(waitid(P_PID, (id_t)r.pid, &si, WSTOPPED | WNOWAIT));
+	QT_CHECK_OK(shm_revoke(fd, r.pid));
+	QT_CHECK_EQ(pwrite(fd, (char[]){ RR_LATER }, 1, 0), 1);
+	QT_CHECK_EQ(rr_do(&r.child, RR_TOUCH), RR_GONE);
+	QT_CHECK(rr_audited(child, "enforced"));
+	QT_CHECK_EQ(rr_rcpt_stop(&r), 128 + SIGKILL);
+	close(fd);
+	return (0);
+}
+
+static void
+test_reach_stopped_kill(void **state)
+{
+	const char *const extra[] = { "--revoke-timeout", "200",
+	    "--revoke-enforce", "kill", "--audit", rr_audit, NULL };
+
+	(void)state;
+	snprintf(rr_audit, sizeof rr_audit, "/tmp/qshm-reach-audit-%ld",
+	    (long)getpid());
+	(void)unlink(rr_audit);
+	qt_with_broker(extra, rr_body_stopped, NULL);
+	(void)unlink(rr_audit);
+}
+
+/*
  * What cannot be taken back: a page R vmspliced into a pipe before the
  * revoke is the object's page itself, and whoever reads the pipe later
  * reads what the creator wrote after the revoke.  No revoke reaches it.
@@ -555,6 +601,7 @@ main(void)
 		cmocka_unit_test(test_reach_dofork_report),
 		cmocka_unit_test(test_reach_orphan_kill),
 		cmocka_unit_test(test_reach_orphan_report),
+		cmocka_unit_test(test_reach_stopped_kill),
 		cmocka_unit_test(test_reach_vmsplice),
 	};
 

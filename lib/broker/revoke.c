@@ -758,6 +758,27 @@ revoke_creator(struct peer *p, struct object *o, const struct revoke_sel *s)
 	rg->reason = QSHM_WHY_FULL;
 }
 
+/* A revoke to answer once its targets are done; NULL without memory. */
+static struct revoke_wait *
+revoke_wait_new(struct peer *p, const struct proto_msg *m,
+    const struct revoke_sel *sel)
+{
+	struct revoke_wait	*w;
+
+	if ((w = calloc(1, sizeof *w)) == NULL)
+		return (NULL);
+	w->peer = p;
+	w->hdr = m->hdr;
+	w->sel = *sel;
+	if (sel->target != NULL)
+		procs_ref(sel->target);
+	w->next = revoke_waits;
+	if (revoke_waits != NULL)
+		revoke_waits->prev = w;
+	revoke_waits = w;
+	return (w);
+}
+
 /*
  * Revoke o's grants that sel reaches and answer request m once they are
  * done; handles is how many unused handles went already. Returns -1 if
@@ -769,38 +790,32 @@ revoke_start(struct peer *p, const struct proto_msg *m, struct object *o,
 {
 	struct revoke_wait	*w;
 	struct rgrant		*rg;
-	bool			 ok;
+	bool			 ok, reached = false;
 	uint32_t		 count = handles;
 
 	/* Without memory to wait, revoke all the same and answer now. */
-	if ((w = calloc(1, sizeof *w)) != NULL) {
-		w->peer = p;
-		w->hdr = m->hdr;
-		w->sel = *sel;
-		if ((w->obj = o) != NULL)
-			objects_ref(o);
-		if (sel->target != NULL)
-			procs_ref(sel->target);
-		w->next = revoke_waits;
-		if (revoke_waits != NULL)
-			revoke_waits->prev = w;
-		revoke_waits = w;
-	}
+	w = revoke_wait_new(p, m, sel);
 	if (o != NULL)
 		revoke_creator(p, o, sel);
 	for (rg = revoke_list; o != NULL && rg != NULL; rg = rg->next) {
 		if (rg->obj != o || !revoke_selects(sel, rg, &ok) || !ok)
 			continue;
+		reached = true;
 		if (count < UINT32_MAX)
 			count++;
 		if (rg->state != QSHM_STATE_REVOKING)
 			revoke_begin(rg, w);
 	}
 	revoke_arm();
+	/* o may be gone with its last handle unless a grant holds it. */
+	if (reached && w != NULL) {
+		w->obj = o;
+		objects_ref(o);
+	}
 	if (w == NULL) {
 		struct proto_status_reply	r;
 
-		if (o != NULL)
+		if (reached)
 			revoke_reach(o, sel, NULL);
 		memset(&r, 0, sizeof r);
 		r.value = count;

@@ -46,14 +46,14 @@
 /* How R maps, and how its child gets the mapping. */
 enum rr_how {
 	RR_CLONE = 1,			/* mmap() of an fd; a raw clone() */
-	RR_DOFORK,			/* mmap_handle(); MADV_DOFORK, clone() */
-	RR_ORPHAN			/* as RR_CLONE, twice; the middle exits */
+	RR_DOFORK,			/* mmap_handle(); DOFORK, clone() */
+	RR_ORPHAN			/* RR_CLONE twice; the middle exits */
 };
 
 enum rr_cmd {
 	RR_TOUCH = 1,			/* read the first byte */
-	RR_SPAWN,			/* make the child (enum rr_how follows) */
-	RR_SPLICE,			/* vmsplice the first page to the pipe */
+	RR_SPAWN,			/* make the child (rr_how follows) */
+	RR_SPLICE,			/* vmsplice page 0 to the pipe */
 	RR_EXIT
 };
 
@@ -79,7 +79,8 @@ struct rr_case {
 	bool		nobody;
 };
 
-static char		rr_audit[64];
+static char		rr_dir[64];	/* the audit log's */
+static char		rr_audit[80];
 static sigjmp_buf	rr_env;
 
 static void
@@ -440,19 +441,28 @@ rr_body(void *arg)
 	return (0);
 }
 
+/* Run body with a broker of these options and an audit log, then drop it. */
+static void
+rr_with_broker(const char *timeout, const char *policy,
+    int (*body)(void *), void *arg)
+{
+	const char *const extra[] = { "--revoke-timeout", timeout,
+	    "--revoke-enforce", policy, "--audit", rr_audit, NULL };
+
+	snprintf(rr_dir, sizeof rr_dir, "/tmp/qshm-reach-XXXXXX");
+	assert_non_null(mkdtemp(rr_dir));
+	snprintf(rr_audit, sizeof rr_audit, "%s/audit.log", rr_dir);
+	qt_with_broker(extra, body, arg);
+	(void)unlink(rr_audit);
+	(void)rmdir(rr_dir);
+}
+
 static void
 rr_run(enum rr_how how, bool kill, bool nobody)
 {
-	const char *const extra[] = { "--revoke-timeout", "2000",
-	    "--revoke-enforce", kill ? "kill" : "report",
-	    "--audit", rr_audit, NULL };
 	struct rr_case	c = { how, kill, nobody };
 
-	snprintf(rr_audit, sizeof rr_audit, "/tmp/qshm-reach-audit-%ld",
-	    (long)getpid());
-	(void)unlink(rr_audit);
-	qt_with_broker(extra, rr_body, &c);
-	(void)unlink(rr_audit);
+	rr_with_broker("2000", kill ? "kill" : "report", rr_body, &c);
 }
 
 /* A raw clone() child of the revoked recipient is killed. */
@@ -545,15 +555,8 @@ rr_body_stopped(void *arg)
 static void
 test_reach_stopped_kill(void **state)
 {
-	const char *const extra[] = { "--revoke-timeout", "200",
-	    "--revoke-enforce", "kill", "--audit", rr_audit, NULL };
-
 	(void)state;
-	snprintf(rr_audit, sizeof rr_audit, "/tmp/qshm-reach-audit-%ld",
-	    (long)getpid());
-	(void)unlink(rr_audit);
-	qt_with_broker(extra, rr_body_stopped, NULL);
-	(void)unlink(rr_audit);
+	rr_with_broker("200", "kill", rr_body_stopped, NULL);
 }
 
 /*

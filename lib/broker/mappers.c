@@ -60,6 +60,7 @@ struct mappers_run {
 	size_t				 n;
 	size_t				 bytes;	/* of maps read */
 	long				 unchecked;
+	bool				 truncated; /* more than the bound */
 };
 
 static int
@@ -161,7 +162,11 @@ mappers_snapshot(struct mappers_run *r)
 
 	if ((dir = opendir("/proc")) == NULL)
 		return (errno);
-	while (r->n < MAPPERS_MAX_PROCS && (d = readdir(dir)) != NULL) {
+	while ((d = readdir(dir)) != NULL) {
+		if (r->n == MAPPERS_MAX_PROCS) {
+			r->truncated = true;
+			break;
+		}
 		if (!isdigit((unsigned char)d->d_name[0]) ||
 		    (pid = strtol(d->d_name, NULL, 10)) <= 0 || pid == self)
 			continue;
@@ -357,5 +362,6 @@ mappers_scan(const struct mappers_query *q)
 		if (mappers_candidate(&r, &r.procs[i]))
 			mappers_check(&r, &r.procs[i]);
 	free(r.procs);
-	return (r.unchecked);
+	/* Those past the bound were not even looked at: one more. */
+	return (r.unchecked + r.truncated);
 }

@@ -49,7 +49,8 @@ struct mappers_query {
  * Call q->found for each process outside q's targets and holders that
  * got the mapping from a target and maps q's object, and for up to
  * MAPPERS_MAX_UNCHECKED whose maps could not be read to the end; returns
- * how many could not (-1 and errno if /proc cannot be read).
+ * how many could not, plus one if there were more processes than
+ * MAPPERS_MAX_PROCS (-1 and errno if /proc cannot be read).
  */
 long	mappers_scan(const struct mappers_query *);
 

@@ -682,6 +682,23 @@ revoke_reach_audit(const struct revoke_reach *r, const struct rgrant *rg,
 	audit_log(&a);
 }
 
+/* More processes than a scan tells of one by one were not checked. */
+static void
+revoke_reach_audit_more(const struct revoke_reach *r, long unread)
+{
+	struct audit_rec	a;
+	char			detail[64];
+
+	if (!audit_enabled())
+		return;
+	audit_rec_init(&a, "revoke-uncovered");
+	a.obj = r->obj;
+	a.state = qshm_state_str(QSHM_STATE_UNCOVERED);
+	snprintf(detail, sizeof detail, "%ld processes not checked", unread);
+	a.detail = detail;
+	audit_log(&a);
+}
+
 /* A process no watcher covers: killed if seen mapping, else reported. */
 static void
 revoke_reach_found(const struct mappers_hit *h, void *arg)
@@ -736,6 +753,8 @@ revoke_reach(struct object *o, const struct revoke_sel *sel,
 	unread = mappers_scan(&q);
 	if (unread > 0 && w != NULL)
 		w->timed_out = 1;
+	if (unread > MAPPERS_MAX_UNCHECKED)
+		revoke_reach_audit_more(&r, unread);
 	revoke_sets_free(&rs);
 }
 

@@ -15,7 +15,8 @@
  * under report the child is reported (the revoke fails ETIMEDOUT, R's
  * grant is "uncovered", the audit log names the child) and reads what the
  * creator writes.  A stopped R is killed at the deadline, its child
- * first.  Pages R vmspliced into a pipe are out of reach.
+ * first.  A child with maps past the scan's bound is reported, never
+ * killed.  Pages R vmspliced into a pipe are out of reach.
  */
 
 #include <sys/mman.h>
@@ -54,8 +55,13 @@ enum rr_cmd {
 	RR_TOUCH = 1,			/* read the first byte */
 	RR_SPAWN,			/* make the child (rr_how follows) */
 	RR_SPLICE,			/* vmsplice page 0 to the pipe */
+	RR_JUNK,			/* the child: huge maps (rr_junk) */
 	RR_EXIT
 };
+
+/* Mappings of a file with a long path: past the broker's scan bound. */
+#define RR_JUNK_MAPS	6000
+#define RR_JUNK_BASE	0x100000000UL
 
 /* Pipes to a process: its commands and its answers. */
 struct rr_pipe {
@@ -81,6 +87,7 @@ struct rr_case {
 
 static char		rr_dir[64];	/* the audit log's */
 static char		rr_audit[80];
+static char		rr_junk[4000];	/* a file with a long path */
 static sigjmp_buf	rr_env;
 
 static void
@@ -109,17 +116,45 @@ rr_touch(volatile const unsigned char *p)
 	return (r);
 }
 
+/*
+ * Make maps huge: RR_JUNK_MAPS separate mappings of rr_junk, each a line
+ * of some 4000 bytes, below the object's; how many, or -1.
+ */
+static int
+rr_junk_map(void)
+{
+	size_t	 pg = qt_page(), i;
+	void	*want, *p;
+	int	 fd;
+
+	if ((fd = open(rr_junk, O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	for (i = 0; i < RR_JUNK_MAPS; i++) {
+		want = (void *)(RR_JUNK_BASE + 2 * i * pg);
+		p = mmap(want, pg, PROT_READ, MAP_SHARED |
+		    MAP_FIXED_NOREPLACE, fd, 0);
+		if (p != want)
+			break;
+	}
+	close(fd);
+	return (i == RR_JUNK_MAPS ? (int)i : -1);
+}
+
 /* The child's loop: its pid first, then a byte per RR_TOUCH. */
 static void
 rr_child_main(const unsigned char *p, int in, int out)
 {
 	uint64_t	cmd;
+	int64_t		v;
 
 	if (qt_send_u64(out, (uint64_t)getpid()) == -1)
 		_exit(1);
-	while (qt_recv_u64(in, &cmd) == 0 && cmd == RR_TOUCH)
-		if (qt_send_u64(out, (uint64_t)(int64_t)rr_touch(p)) == -1)
+	while (qt_recv_u64(in, &cmd) == 0 &&
+	    (cmd == RR_TOUCH || cmd == RR_JUNK)) {
+		v = cmd == RR_TOUCH ? rr_touch(p) : rr_junk_map();
+		if (qt_send_u64(out, (uint64_t)v) == -1)
 			_exit(1);
+	}
 	_exit(0);
 }
 
@@ -559,6 +594,83 @@ test_reach_stopped_kill(void **state)
 	rr_with_broker("200", "kill", rr_body_stopped, NULL);
 }
 
+/* A file in rr_dir whose path is nearly PATH_MAX long; 0 or -1. */
+static int
+rr_junk_file(void)
+{
+	char	comp[251];
+	size_t	len;
+	int	fd;
+
+	memset(comp, 'j', sizeof comp - 1);
+	comp[sizeof comp - 1] = '\0';
+	len = (size_t)snprintf(rr_junk, sizeof rr_junk, "%s", rr_dir);
+	while (len + sizeof comp + 16 < sizeof rr_junk) {
+		len += (size_t)snprintf(rr_junk + len, sizeof rr_junk - len,
+		    "/%s", comp);
+		if (mkdir(rr_junk, 0700) == -1)
+			return (-1);
+	}
+	snprintf(rr_junk + len, sizeof rr_junk - len, "/junk");
+	if ((fd = open(rr_junk, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
+		return (-1);
+	len = ftruncate(fd, (off_t)qt_page()) == -1 ? 1 : 0;
+	close(fd);
+	return (len == 0 ? 0 : -1);
+}
+
+/* Remove what rr_junk_file() made. */
+static void
+rr_junk_rm(void)
+{
+	char	*slash;
+
+	(void)unlink(rr_junk);
+	while ((slash = strrchr(rr_junk, '/')) != NULL &&
+	    strlen(rr_junk) > strlen(rr_dir)) {
+		*slash = '\0';
+		if (strlen(rr_junk) > strlen(rr_dir))
+			(void)rmdir(rr_junk);
+	}
+}
+
+/*
+ * A child whose maps are too big to read to the end (the object's line
+ * comes after 6000 lines of 4000 bytes) is reported as unchecked, not
+ * killed, even under kill; the revoke says so with ETIMEDOUT.
+ */
+static int
+rr_body_huge(void *arg)
+{
+	struct rr_rcpt	r;
+	pid_t		child;
+	int		fd;
+
+	(void)arg;
+	signal(SIGPIPE, SIG_IGN);
+	QT_CHECK_OK(rr_junk_file());
+	QT_CHECK((fd = rr_object()) >= 0);
+	QT_CHECK_EQ(rr_grantee(&r, fd, false, RR_CLONE), 0);
+	QT_CHECK((child = rr_spawn_child(&r, RR_CLONE)) > 0);
+	QT_CHECK_EQ(rr_do(&r.child, RR_JUNK), RR_JUNK_MAPS);
+	QT_CHECK_ERR(shm_revoke(fd, r.pid), ETIMEDOUT);
+	QT_CHECK_EQ(rr_do(&r.p, RR_TOUCH), RR_SEGV);
+	QT_CHECK_EQ(rr_do(&r.child, RR_TOUCH), RR_BYTE);
+	QT_CHECK_EQ(rr_state(fd, r.pid), QSHM_STATE_UNCOVERED);
+	QT_CHECK(rr_audited(child, "uncovered"));
+	QT_CHECK_EQ(rr_rcpt_stop(&r), 0);
+	close(fd);
+	rr_junk_rm();
+	return (0);
+}
+
+static void
+test_reach_huge_maps(void **state)
+{
+	(void)state;
+	rr_with_broker("2000", "kill", rr_body_huge, NULL);
+}
+
 /*
  * What cannot be taken back: a page R vmspliced into a pipe before the
  * revoke is the object's page itself, and whoever reads the pipe later
@@ -605,6 +717,7 @@ main(void)
 		cmocka_unit_test(test_reach_orphan_kill),
 		cmocka_unit_test(test_reach_orphan_report),
 		cmocka_unit_test(test_reach_stopped_kill),
+		cmocka_unit_test(test_reach_huge_maps),
 		cmocka_unit_test(test_reach_vmsplice),
 	};
 

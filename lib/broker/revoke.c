@@ -343,6 +343,27 @@ revoke_answer(struct revoke_wait *w)
 	return (rc);
 }
 
+/* A revoke to answer once its targets are done; NULL without memory. */
+static struct revoke_wait *
+revoke_wait_new(struct peer *p, const struct proto_msg *m,
+    const struct revoke_sel *sel)
+{
+	struct revoke_wait	*w;
+
+	if ((w = calloc(1, sizeof *w)) == NULL)
+		return (NULL);
+	w->peer = p;
+	w->hdr = m->hdr;
+	w->sel = *sel;
+	if (sel->target != NULL)
+		procs_ref(sel->target);
+	w->next = revoke_waits;
+	if (revoke_waits != NULL)
+		revoke_waits->prev = w;
+	revoke_waits = w;
+	return (w);
+}
+
 /* Every target is done: reach who they gave the mapping to, answer. */
 static int
 revoke_done(struct revoke_wait *w)
@@ -492,6 +513,73 @@ revoke_count(const struct object *o, const struct revoke_sel *sel,
 		if (ok)
 			(*allowed)++;
 	}
+}
+
+/* shm_revoke() reaches the creator too: give it a grant to revoke. */
+static void
+revoke_creator(struct peer *p, struct object *o, const struct revoke_sel *s)
+{
+	struct rgrant	*rg;
+
+	if (s->admin || o->creator != p->proc ||
+	    (s->pid != -1 && s->target != p->proc))
+		return;
+	if (revoke_find(o, p->proc) != NULL ||
+	    (rg = revoke_new(o, p)) == NULL)
+		return;
+	rg->creator_pid = p->pid;
+	rg->creator_uid = p->uid;
+	rg->access = O_RDWR;
+	rg->enforcement = QSHM_ENF_KERNEL;
+	rg->reason = QSHM_WHY_FULL;
+}
+
+/*
+ * Revoke o's grants that sel reaches and answer request m once they are
+ * done; handles is how many unused handles went already. Returns -1 if
+ * the connection must close.
+ */
+int
+revoke_start(struct peer *p, const struct proto_msg *m, struct object *o,
+    const struct revoke_sel *sel, uint32_t handles)
+{
+	struct revoke_wait	*w;
+	struct rgrant		*rg;
+	bool			 ok, reached = false;
+	uint32_t		 count = handles;
+
+	/* Without memory to wait, revoke all the same and answer now. */
+	w = revoke_wait_new(p, m, sel);
+	if (o != NULL)
+		revoke_creator(p, o, sel);
+	for (rg = revoke_list; o != NULL && rg != NULL; rg = rg->next) {
+		if (rg->obj != o || !revoke_selects(sel, rg, &ok) || !ok)
+			continue;
+		reached = true;
+		if (count < UINT32_MAX)
+			count++;
+		if (rg->state != QSHM_STATE_REVOKING)
+			revoke_begin(rg, w);
+	}
+	revoke_arm();
+	/* o may be gone with its last handle unless a grant holds it. */
+	if (reached && w != NULL) {
+		w->obj = o;
+		objects_ref(o);
+	}
+	if (w == NULL) {
+		struct proto_status_reply	r;
+
+		if (reached)
+			revoke_reach(o, sel, NULL);
+		memset(&r, 0, sizeof r);
+		r.value = count;
+		return (peers_reply(p, m, &r, sizeof r, -1));
+	}
+	w->count = count;
+	if (w->outstanding == 0)
+		return (revoke_done(w));
+	return (0);
 }
 
 /*
@@ -756,94 +844,6 @@ revoke_reach(struct object *o, const struct revoke_sel *sel,
 	if (unread > MAPPERS_MAX_UNCHECKED)
 		revoke_reach_audit_more(&r, unread);
 	revoke_sets_free(&rs);
-}
-
-/* shm_revoke() reaches the creator too: give it a grant to revoke. */
-static void
-revoke_creator(struct peer *p, struct object *o, const struct revoke_sel *s)
-{
-	struct rgrant	*rg;
-
-	if (s->admin || o->creator != p->proc ||
-	    (s->pid != -1 && s->target != p->proc))
-		return;
-	if (revoke_find(o, p->proc) != NULL ||
-	    (rg = revoke_new(o, p)) == NULL)
-		return;
-	rg->creator_pid = p->pid;
-	rg->creator_uid = p->uid;
-	rg->access = O_RDWR;
-	rg->enforcement = QSHM_ENF_KERNEL;
-	rg->reason = QSHM_WHY_FULL;
-}
-
-/* A revoke to answer once its targets are done; NULL without memory. */
-static struct revoke_wait *
-revoke_wait_new(struct peer *p, const struct proto_msg *m,
-    const struct revoke_sel *sel)
-{
-	struct revoke_wait	*w;
-
-	if ((w = calloc(1, sizeof *w)) == NULL)
-		return (NULL);
-	w->peer = p;
-	w->hdr = m->hdr;
-	w->sel = *sel;
-	if (sel->target != NULL)
-		procs_ref(sel->target);
-	w->next = revoke_waits;
-	if (revoke_waits != NULL)
-		revoke_waits->prev = w;
-	revoke_waits = w;
-	return (w);
-}
-
-/*
- * Revoke o's grants that sel reaches and answer request m once they are
- * done; handles is how many unused handles went already. Returns -1 if
- * the connection must close.
- */
-int
-revoke_start(struct peer *p, const struct proto_msg *m, struct object *o,
-    const struct revoke_sel *sel, uint32_t handles)
-{
-	struct revoke_wait	*w;
-	struct rgrant		*rg;
-	bool			 ok, reached = false;
-	uint32_t		 count = handles;
-
-	/* Without memory to wait, revoke all the same and answer now. */
-	w = revoke_wait_new(p, m, sel);
-	if (o != NULL)
-		revoke_creator(p, o, sel);
-	for (rg = revoke_list; o != NULL && rg != NULL; rg = rg->next) {
-		if (rg->obj != o || !revoke_selects(sel, rg, &ok) || !ok)
-			continue;
-		reached = true;
-		if (count < UINT32_MAX)
-			count++;
-		if (rg->state != QSHM_STATE_REVOKING)
-			revoke_begin(rg, w);
-	}
-	revoke_arm();
-	/* o may be gone with its last handle unless a grant holds it. */
-	if (reached && w != NULL) {
-		w->obj = o;
-		objects_ref(o);
-	}
-	if (w == NULL) {
-		struct proto_status_reply	r;
-
-		if (reached)
-			revoke_reach(o, sel, NULL);
-		memset(&r, 0, sizeof r);
-		r.value = count;
-		return (peers_reply(p, m, &r, sizeof r, -1));
-	}
-	w->count = count;
-	if (w->outstanding == 0)
-		return (revoke_done(w));
-	return (0);
 }
 
 /* A process exited: its grants go, its objects lose their creator. */

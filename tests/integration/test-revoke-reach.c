@@ -61,7 +61,7 @@ enum rr_cmd {
 
 /* Mappings of a file with a long path: past the broker's scan bound. */
 #define RR_JUNK_MAPS	6000
-#define RR_JUNK_BASE	0x100000000UL
+#define RR_JUNK_TRIES	(16 * RR_JUNK_MAPS)
 
 /* Pipes to a process: its commands and its answers. */
 struct rr_pipe {
@@ -118,26 +118,28 @@ rr_touch(volatile const unsigned char *p)
 
 /*
  * Make maps huge: RR_JUNK_MAPS separate mappings of rr_junk, each a line
- * of some 4000 bytes, below the object's; how many, or -1.
+ * of some 4000 bytes, in free pages below the object's mapping at obj
+ * (maps lists by address); how many, or -1.
  */
 static int
-rr_junk_map(void)
+rr_junk_map(const unsigned char *obj)
 {
-	size_t	 pg = qt_page(), i;
-	void	*want, *p;
-	int	 fd;
+	uintptr_t	 pg = qt_page(), at = (uintptr_t)obj;
+	void		*p;
+	int		 fd, n = 0, tries;
 
 	if ((fd = open(rr_junk, O_RDONLY | O_CLOEXEC)) == -1)
 		return (-1);
-	for (i = 0; i < RR_JUNK_MAPS; i++) {
-		want = (void *)(RR_JUNK_BASE + 2 * i * pg);
-		p = mmap(want, pg, PROT_READ, MAP_SHARED |
+	for (tries = 0; n < RR_JUNK_MAPS && tries < RR_JUNK_TRIES &&
+	    at > 4 * pg; tries++) {
+		at -= 2 * pg;		/* a gap: no two of them merge */
+		p = mmap((void *)at, pg, PROT_READ, MAP_SHARED |
 		    MAP_FIXED_NOREPLACE, fd, 0);
-		if (p != want)
-			break;
+		if (p == (void *)at)
+			n++;
 	}
 	close(fd);
-	return (i == RR_JUNK_MAPS ? (int)i : -1);
+	return (n == RR_JUNK_MAPS ? n : -1);
 }
 
 /* The child's loop: its pid first, then a byte per RR_TOUCH. */
@@ -151,7 +153,7 @@ rr_child_main(const unsigned char *p, int in, int out)
 		_exit(1);
 	while (qt_recv_u64(in, &cmd) == 0 &&
 	    (cmd == RR_TOUCH || cmd == RR_JUNK)) {
-		v = cmd == RR_TOUCH ? rr_touch(p) : rr_junk_map();
+		v = cmd == RR_TOUCH ? rr_touch(p) : rr_junk_map(p);
 		if (qt_send_u64(out, (uint64_t)v) == -1)
 			_exit(1);
 	}

@@ -673,6 +673,26 @@ revoke_sets_uids(struct object *o, struct revoke_sets *rs)
 	}
 }
 
+/* Sort one live grant into a target of sel, a holder, or neither. */
+static void
+revoke_sets_add(struct revoke_sets *rs, const struct rgrant *rg,
+    const struct revoke_sel *sel, struct proc **creator)
+{
+	rs->kuids[rs->nkuids++] = rg->creator_uid;
+	if (!revoke_proc_alive(rg->proc))
+		return;
+	if (revoke_reaches(sel, rg)) {
+		rs->tuids[rs->ntargets] = rg->proc->uid;
+		rs->targets[rs->ntargets++] = rg->proc->pid;
+		if (rg->proc == *creator)
+			*creator = NULL;
+	} else if (rg->state == QSHM_STATE_IN_USE ||
+	    rg->state == QSHM_STATE_REVOKING) {
+		rs->kuids[rs->nkuids++] = rg->proc->uid;
+		rs->holders[rs->nholders++] = rg->proc->pid;
+	}
+}
+
 /* Sort o's live grants into targets of sel and holders; errno. */
 static int
 revoke_sets_make(struct object *o, const struct revoke_sel *sel,
@@ -693,23 +713,9 @@ revoke_sets_make(struct object *o, const struct revoke_sel *sel,
 	if (rs->targets == NULL || rs->holders == NULL || rs->tuids == NULL ||
 	    rs->uids == NULL || rs->kuids == NULL)
 		return (ENOMEM);
-	for (rg = revoke_list; rg != NULL; rg = rg->next) {
-		if (rg->obj != o)
-			continue;
-		rs->kuids[rs->nkuids++] = rg->creator_uid;
-		if (!revoke_proc_alive(rg->proc))
-			continue;
-		if (revoke_reaches(sel, rg)) {
-			rs->tuids[rs->ntargets] = rg->proc->uid;
-			rs->targets[rs->ntargets++] = rg->proc->pid;
-			if (rg->proc == c)
-				c = NULL;
-		} else if (rg->state == QSHM_STATE_IN_USE ||
-		    rg->state == QSHM_STATE_REVOKING) {
-			rs->kuids[rs->nkuids++] = rg->proc->uid;
-			rs->holders[rs->nholders++] = rg->proc->pid;
-		}
-	}
+	for (rg = revoke_list; rg != NULL; rg = rg->next)
+		if (rg->obj == o)
+			revoke_sets_add(rs, rg, sel, &c);
 	/* The creator keeps its own unless this revoke reaches it. */
 	if (revoke_proc_alive(c)) {
 		rs->kuids[rs->nkuids++] = c->uid;

@@ -173,8 +173,10 @@ mappers_snapshot(struct mappers_run *r)
 		if (r->n == cap) {
 			cap = cap == 0 ? 256 : cap * 2;
 			np = reallocarray(r->procs, cap, sizeof *np);
-			if (np == NULL)
+			if (np == NULL) {
+				r->truncated = true;	/* not looked at */
 				break;
+			}
 			r->procs = np;
 		}
 		if (mappers_stat((pid_t)pid, &r->procs[r->n]) == 0)
@@ -227,7 +229,7 @@ mappers_class(struct mappers_run *r, struct mappers_proc *mp)
 		mark = cur->mark;
 		via = cur->via;
 	}
-	/* Down again: the path takes what its top met. */
+	/* From mp again: the path takes what its top met. */
 	for (up = mp; up != NULL && up->mark == MAPPERS_VISITING; up = next) {
 		up->mark = mark;
 		up->via = via;

@@ -5,7 +5,6 @@
  */
 
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 
 #include <ctype.h>
 #include <dirent.h>
@@ -16,6 +15,7 @@
 #include <string.h>
 
 #include "maps.h"
+#include "procmaps.h"
 
 static int
 maps_is_shm(const char *path)
@@ -24,26 +24,26 @@ maps_is_shm(const char *path)
 	    strncmp(path, "/memfd:", 7) == 0);
 }
 
-/* Parse "start-end prot offset MM:mm ino path"; 0 if it is shm. */
+/* One line of maps (see procmaps.h) into e; 0 if it maps shm. */
 static int
 maps_parse_line(const char *line, struct maps_entry *e)
 {
-	const char	*path = strchr(line, '/');
-	unsigned	 maj, min;
-	int		 n = 0;
+	struct procmaps_line	l;
+	const char		*path = strchr(line, '/');
 
 	/* No field before the path has a slash: most lines stop here. */
 	if (path == NULL || !maps_is_shm(path))
 		return (-1);
-	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64
-	    " %x:%x %" SCNu64 " %n", &e->start, &e->end, e->prot, &e->offset,
-	    &maj, &min, &e->ino, &n) != 7 || n == 0)
+	if (procmaps_parse(line, &l) != 0 || !maps_is_shm(l.path))
 		return (-1);
-	if (!maps_is_shm(line + n))
-		return (-1);
-	snprintf(e->path, sizeof e->path, "%s", line + n);
+	e->start = l.start;
+	e->end = l.end;
+	e->offset = l.offset;
+	e->dev = l.dev;
+	e->ino = l.ino;
+	memcpy(e->prot, l.prot, sizeof e->prot);
+	snprintf(e->path, sizeof e->path, "%s", l.path);
 	e->path[strcspn(e->path, "\n")] = '\0';
-	e->dev = makedev(maj, min);
 	return (0);
 }
 

@@ -333,6 +333,7 @@ qshm_state_str(unsigned state)
 		[QSHM_STATE_ACKNOWLEDGED] = "acknowledged",
 		[QSHM_STATE_ENFORCED] = "enforced",
 		[QSHM_STATE_TIMED_OUT] = "timed out",
+		[QSHM_STATE_UNCOVERED] = "uncovered",
 	};
 
 	if (state >= sizeof names / sizeof names[0])

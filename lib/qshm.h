@@ -152,6 +152,8 @@ int	qshm_setrlimit(int resource, const struct rlimit *rlp);
 #define QSHM_STATE_ACKNOWLEDGED	3	/* the recipient revoked its mappings */
 #define QSHM_STATE_ENFORCED	4	/* killed, or exited, after no answer */
 #define QSHM_STATE_TIMED_OUT	5	/* no answer by the deadline: reported */
+#define QSHM_STATE_UNCOVERED	6	/* a process it gave the mapping to
+					   still maps it: reported */
 
 /* One pending handle, as qshm_list_handles() reports it. */
 struct qshm_handle_info {

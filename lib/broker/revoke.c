@@ -13,6 +13,9 @@
  * the watcher registers).  The watcher replaces the mappings and answers;
  * one who does not answer by the deadline is reported or killed.  The
  * request that started it is answered when the last target is done.
+ * A watcher covers its own process only: before a target is killed and
+ * before the answer, the processes that got the mapping from a target
+ * (mappers.h) fall under the same policy, reported or killed.
  * Nothing here grows with what a client sends: one grant per process and
  * object, capped, and one waiting revoke per request in flight.
  */
@@ -25,6 +28,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,6 +38,7 @@
 #include "handles.h"
 #include "ident.h"
 #include "loop.h"
+#include "mappers.h"
 #include "objects.h"
 #include "peers.h"
 #include "procs.h"
@@ -49,6 +54,8 @@ struct revoke_wait {
 	uint32_t		 outstanding;
 	uint32_t		 count;
 	int			 timed_out;
+	struct object		*obj;		/* referenced */
+	struct revoke_sel	 sel;		/* its target referenced */
 	struct revoke_wait	*next;
 	struct revoke_wait	*prev;
 };
@@ -61,6 +68,8 @@ static struct loop_timer	 revoke_timer = { { -1, NULL, NULL },
 static uint32_t			 revoke_last_notice;
 
 static void	revoke_expire(void *);
+static void	revoke_reach(struct object *, const struct revoke_sel *,
+		    struct revoke_wait *);
 
 /* Prepare the deadline timer (after the event loop); returns errno. */
 int
@@ -194,7 +203,7 @@ revoke_restore(const struct rgrant *t)
 	struct rgrant	*rg;
 
 	if (t->state == QSHM_STATE_PENDING || t->state == QSHM_STATE_REVOKING ||
-	    t->state > QSHM_STATE_TIMED_OUT || revoke_find(t->obj, t->proc))
+	    t->state > QSHM_STATE_UNCOVERED || revoke_find(t->obj, t->proc))
 		return (EINVAL);
 	if ((rg = malloc(sizeof *rg)) == NULL)
 		return (ENOMEM);
@@ -326,8 +335,42 @@ revoke_answer(struct revoke_wait *w)
 		revoke_waits = w->next;
 	if (w->next != NULL)
 		w->next->prev = w->prev;
+	if (w->obj != NULL)
+		objects_unref(w->obj);
+	if (w->sel.target != NULL)
+		procs_unref(w->sel.target);
 	free(w);
 	return (rc);
+}
+
+/* A revoke to answer once its targets are done; NULL without memory. */
+static struct revoke_wait *
+revoke_wait_new(struct peer *p, const struct proto_msg *m,
+    const struct revoke_sel *sel)
+{
+	struct revoke_wait	*w;
+
+	if ((w = calloc(1, sizeof *w)) == NULL)
+		return (NULL);
+	w->peer = p;
+	w->hdr = m->hdr;
+	w->sel = *sel;
+	if (sel->target != NULL)
+		procs_ref(sel->target);
+	w->next = revoke_waits;
+	if (revoke_waits != NULL)
+		revoke_waits->prev = w;
+	revoke_waits = w;
+	return (w);
+}
+
+/* Every target is done: reach who they gave the mapping to, answer. */
+static int
+revoke_done(struct revoke_wait *w)
+{
+	if (w->obj != NULL)
+		revoke_reach(w->obj, &w->sel, w);
+	return (revoke_answer(w));
 }
 
 /* A target is done with: record how, and answer once all are. */
@@ -344,7 +387,7 @@ revoke_finish(struct rgrant *rg, unsigned state, int err)
 	if (state == QSHM_STATE_TIMED_OUT)
 		w->timed_out = 1;
 	if (--w->outstanding == 0)
-		(void)revoke_answer(w);
+		(void)revoke_done(w);
 }
 
 static void
@@ -397,9 +440,14 @@ revoke_arm(void)
 static void
 revoke_timeout(struct rgrant *rg)
 {
-	int	pidfd = rg->proc->ev.fd, err = 0;
+	struct revoke_sel	sel;
+	int			pidfd = rg->proc->ev.fd, err = 0;
 
 	if (broker_cfg->revoke_kill) {
+		/* Its children would be orphans once it is dead: first. */
+		memset(&sel, 0, sizeof sel);
+		sel.target = rg->proc;
+		revoke_reach(rg->obj, &sel, rg->wait);
 		if (pidfd != -1 && syscall(SYS_pidfd_send_signal, pidfd,
 		    SIGKILL, NULL, 0) == 0) {
 			revoke_finish(rg, QSHM_STATE_ENFORCED, 0);
@@ -497,40 +545,311 @@ revoke_start(struct peer *p, const struct proto_msg *m, struct object *o,
 {
 	struct revoke_wait	*w;
 	struct rgrant		*rg;
-	bool			 ok;
+	bool			 ok, reached = false;
 	uint32_t		 count = handles;
 
 	/* Without memory to wait, revoke all the same and answer now. */
-	if ((w = calloc(1, sizeof *w)) != NULL) {
-		w->peer = p;
-		w->hdr = m->hdr;
-		w->next = revoke_waits;
-		if (revoke_waits != NULL)
-			revoke_waits->prev = w;
-		revoke_waits = w;
-	}
+	w = revoke_wait_new(p, m, sel);
 	if (o != NULL)
 		revoke_creator(p, o, sel);
 	for (rg = revoke_list; o != NULL && rg != NULL; rg = rg->next) {
 		if (rg->obj != o || !revoke_selects(sel, rg, &ok) || !ok)
 			continue;
+		reached = true;
 		if (count < UINT32_MAX)
 			count++;
 		if (rg->state != QSHM_STATE_REVOKING)
 			revoke_begin(rg, w);
 	}
 	revoke_arm();
+	/* o may be gone with its last handle unless a grant holds it. */
+	if (reached && w != NULL) {
+		w->obj = o;
+		objects_ref(o);
+	}
 	if (w == NULL) {
 		struct proto_status_reply	r;
 
+		if (reached)
+			revoke_reach(o, sel, NULL);
 		memset(&r, 0, sizeof r);
 		r.value = count;
 		return (peers_reply(p, m, &r, sizeof r, -1));
 	}
 	w->count = count;
 	if (w->outstanding == 0)
-		return (revoke_answer(w));
+		return (revoke_done(w));
 	return (0);
+}
+
+/*
+ * The processes no watcher covers (mappers.h): those that got the
+ * mapping from a target.
+ */
+
+/* Whom a scan of o for sel looks for, and whom it leaves alone. */
+struct revoke_sets {
+	pid_t	*targets;
+	size_t	 ntargets;
+	pid_t	*holders;
+	size_t	 nholders;
+	uid_t	*tuids;		/* the targets' */
+	uid_t	*kuids;		/* uids that keep the object */
+	size_t	 nkuids;
+	uid_t	*uids;		/* whose orphans are the targets' */
+	size_t	 nuids;
+};
+
+/* What a scan's hits are told against. */
+struct revoke_reach {
+	struct object		*obj;
+	const struct revoke_sel	*sel;
+	struct revoke_wait	*wait;
+};
+
+static bool
+revoke_reaches(const struct revoke_sel *s, const struct rgrant *rg)
+{
+	bool	ok;
+
+	return (revoke_selects(s, rg, &ok) && ok);
+}
+
+static bool
+revoke_proc_alive(const struct proc *p)
+{
+	return (p != NULL && p->ev.fd != -1 && ident_alive(p->ev.fd));
+}
+
+static int
+revoke_cmp_pid(const void *a, const void *b)
+{
+	pid_t	x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+static bool
+revoke_uid_in(const uid_t *set, size_t n, uid_t uid)
+{
+	while (n-- > 0)
+		if (set[n] == uid)
+			return (true);
+	return (false);
+}
+
+static void
+revoke_sets_free(struct revoke_sets *rs)
+{
+	free(rs->targets);
+	free(rs->holders);
+	free(rs->tuids);
+	free(rs->kuids);
+	free(rs->uids);
+}
+
+/*
+ * The uids whose unaccounted processes can only have the mapping from a
+ * target: not root, not the owner's or creator's, none with a grant kept,
+ * and the object not open to others by a name.
+ */
+static void
+revoke_sets_uids(struct object *o, struct revoke_sets *rs)
+{
+	struct stat	st;
+	size_t		i;
+	uid_t		u;
+
+	if (fstat(objects_any_fd(o), &st) == -1 ||
+	    (st.st_nlink > 0 && (st.st_mode & 066)))
+		return;
+	for (i = 0; i < rs->ntargets; i++) {
+		u = rs->tuids[i];
+		if (u == 0 || u == st.st_uid ||
+		    revoke_uid_in(rs->kuids, rs->nkuids, u) ||
+		    revoke_uid_in(rs->uids, rs->nuids, u))
+			continue;
+		rs->uids[rs->nuids++] = u;
+	}
+}
+
+/* Sort one live grant into a target of sel, a holder, or neither. */
+static void
+revoke_sets_add(struct revoke_sets *rs, const struct rgrant *rg,
+    const struct revoke_sel *sel, struct proc **creator)
+{
+	rs->kuids[rs->nkuids++] = rg->creator_uid;
+	if (!revoke_proc_alive(rg->proc))
+		return;
+	if (revoke_reaches(sel, rg)) {
+		rs->tuids[rs->ntargets] = rg->proc->uid;
+		rs->targets[rs->ntargets++] = rg->proc->pid;
+		if (rg->proc == *creator)
+			*creator = NULL;
+	} else if (rg->state == QSHM_STATE_IN_USE ||
+	    rg->state == QSHM_STATE_REVOKING) {
+		rs->kuids[rs->nkuids++] = rg->proc->uid;
+		rs->holders[rs->nholders++] = rg->proc->pid;
+	}
+}
+
+/* Sort o's live grants into targets of sel and holders; errno. */
+static int
+revoke_sets_make(struct object *o, const struct revoke_sel *sel,
+    struct revoke_sets *rs)
+{
+	struct rgrant	*rg;
+	struct proc	*c = o->creator;
+	size_t		 n = 1;
+
+	memset(rs, 0, sizeof *rs);
+	for (rg = revoke_list; rg != NULL; rg = rg->next)
+		n += rg->obj == o;
+	rs->targets = calloc(n, sizeof *rs->targets);
+	rs->holders = calloc(n, sizeof *rs->holders);
+	rs->tuids = calloc(n, sizeof *rs->tuids);
+	rs->uids = calloc(n, sizeof *rs->uids);
+	rs->kuids = calloc(2 * n, sizeof *rs->kuids);
+	if (rs->targets == NULL || rs->holders == NULL || rs->tuids == NULL ||
+	    rs->uids == NULL || rs->kuids == NULL)
+		return (ENOMEM);
+	for (rg = revoke_list; rg != NULL; rg = rg->next)
+		if (rg->obj == o)
+			revoke_sets_add(rs, rg, sel, &c);
+	/* The creator keeps its own unless this revoke reaches it. */
+	if (revoke_proc_alive(c)) {
+		rs->kuids[rs->nkuids++] = c->uid;
+		rs->holders[rs->nholders++] = c->pid;
+	}
+	qsort(rs->targets, rs->ntargets, sizeof *rs->targets, revoke_cmp_pid);
+	qsort(rs->holders, rs->nholders, sizeof *rs->holders, revoke_cmp_pid);
+	revoke_sets_uids(o, rs);
+	return (0);
+}
+
+/* The grant of r's revoke that a hit got its mapping from, or NULL. */
+static struct rgrant *
+revoke_reach_grant(const struct revoke_reach *r, const struct mappers_hit *h)
+{
+	struct rgrant	*rg;
+
+	for (rg = revoke_list; rg != NULL; rg = rg->next)
+		if (rg->obj == r->obj && revoke_reaches(r->sel, rg) &&
+		    (h->via != -1 ? rg->proc->pid == h->via :
+		    rg->proc->uid == h->uid))
+			return (rg);
+	return (NULL);
+}
+
+static void
+revoke_reach_audit(const struct revoke_reach *r, const struct rgrant *rg,
+    const struct mappers_hit *h, unsigned state, int err)
+{
+	struct audit_rec	a;
+	char			detail[96];
+
+	if (!audit_enabled())
+		return;
+	audit_rec_init(&a, "revoke-uncovered");
+	a.obj = r->obj;
+	if (rg != NULL) {
+		a.handle = rg->handle;
+		a.has_creator = true;
+		a.cpid = rg->creator_pid;
+		a.cuid = rg->creator_uid;
+		a.access = rg->access;
+	}
+	a.has_recipient = true;
+	a.rpid = h->pid;
+	a.ruid = h->uid;
+	a.state = qshm_state_str(state);
+	a.err = err;
+	if (!h->checked)
+		snprintf(detail, sizeof detail, "maps not readable");
+	else if (h->via != -1)
+		snprintf(detail, sizeof detail, "maps it, from pid %ld",
+		    (long)h->via);
+	else
+		snprintf(detail, sizeof detail, "maps it, no grant of "
+		    "uid %lu kept", (unsigned long)h->uid);
+	a.detail = detail;
+	audit_log(&a);
+}
+
+/* More processes than a scan tells of one by one were not checked. */
+static void
+revoke_reach_audit_more(const struct revoke_reach *r, long unread)
+{
+	struct audit_rec	a;
+	char			detail[64];
+
+	if (!audit_enabled())
+		return;
+	audit_rec_init(&a, "revoke-uncovered");
+	a.obj = r->obj;
+	a.state = qshm_state_str(QSHM_STATE_UNCOVERED);
+	snprintf(detail, sizeof detail, "%ld processes not checked", unread);
+	a.detail = detail;
+	audit_log(&a);
+}
+
+/* A process no watcher covers: killed if seen mapping, else reported. */
+static void
+revoke_reach_found(const struct mappers_hit *h, void *arg)
+{
+	struct revoke_reach	*r = arg;
+	struct rgrant		*rg = revoke_reach_grant(r, h);
+	int			 err = 0;
+
+	if (h->checked && broker_cfg->revoke_kill) {
+		if (syscall(SYS_pidfd_send_signal, h->pidfd, SIGKILL, NULL,
+		    0) == 0) {
+			revoke_reach_audit(r, rg, h, QSHM_STATE_ENFORCED, 0);
+			return;
+		}
+		err = errno;
+	}
+	/* A grant still waiting for its answer keeps its deadline. */
+	if (rg != NULL && (rg->state == QSHM_STATE_ACKNOWLEDGED ||
+	    rg->state == QSHM_STATE_ENFORCED))
+		rg->state = QSHM_STATE_UNCOVERED;
+	if (r->wait != NULL)
+		r->wait->timed_out = 1;
+	revoke_reach_audit(r, rg, h, QSHM_STATE_UNCOVERED, err);
+}
+
+/* Reach the processes that got o's mapping from a target of sel. */
+static void
+revoke_reach(struct object *o, const struct revoke_sel *sel,
+    struct revoke_wait *w)
+{
+	struct revoke_reach	r = { o, sel, w };
+	struct revoke_sets	rs;
+	struct mappers_query	q;
+	long			unread;
+
+	if (revoke_sets_make(o, sel, &rs) != 0 || rs.ntargets == 0) {
+		revoke_sets_free(&rs);
+		return;
+	}
+	memset(&q, 0, sizeof q);
+	q.dev = o->dev;
+	q.ino = o->ino;
+	q.targets = rs.targets;
+	q.ntargets = rs.ntargets;
+	q.holders = rs.holders;
+	q.nholders = rs.nholders;
+	q.uids = rs.uids;
+	q.nuids = rs.nuids;
+	q.found = revoke_reach_found;
+	q.arg = &r;
+	/* Not even /proc (-1): nothing is known to be uncovered. */
+	unread = mappers_scan(&q);
+	if (unread > 0 && w != NULL)
+		w->timed_out = 1;
+	if (unread > MAPPERS_MAX_UNCHECKED)
+		revoke_reach_audit_more(&r, unread);
+	revoke_sets_free(&rs);
 }
 
 /* A process exited: its grants go, its objects lose their creator. */

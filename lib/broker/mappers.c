@@ -13,7 +13,9 @@
  * broker kills only what it saw map the object.  A hit is told with a
  * pidfd opened before its stat and maps were read again and found alive
  * after, so the maps are that process's and a signal cannot go to
- * another that took its pid.
+ * another that took its pid.  A descendant's mapping at a place where
+ * the target it descends from, having acknowledged, still maps the
+ * object is a copy of an older mapping (mappers.h), and does not count.
  */
 
 #include <sys/stat.h>
@@ -54,8 +56,16 @@ struct mappers_proc {
 	uint8_t		mark;
 };
 
+/* The places an acknowledged target still maps the object: older ones. */
+struct mappers_old {
+	pid_t		 via;
+	uint64_t	*ranges;	/* start, end pairs */
+	size_t		 n;
+};
+
 struct mappers_run {
 	const struct mappers_query	*q;
+	struct mappers_old		 old;	/* of the last via asked */
 	struct mappers_proc		*procs;	/* sorted by pid */
 	size_t				 n;
 	size_t				 bytes;	/* of maps read */
@@ -273,9 +283,25 @@ mappers_candidate(const struct mappers_run *r, struct mappers_proc *mp)
 	return (mp->uid == 0 && mappers_real_uid_in(r, mp));
 }
 
-/* Whether pid's maps show the object, within the scan's bound. */
+/* Whether [start, end) is one of the older places in o. */
+static bool
+mappers_is_old(const struct mappers_old *o, uint64_t start, uint64_t end)
+{
+	size_t	i;
+
+	for (i = 0; i < o->n; i++)
+		if (o->ranges[2 * i] == start && o->ranges[2 * i + 1] == end)
+			return (true);
+	return (false);
+}
+
+/*
+ * Read pid's maps, within the scan's bound, calling fn on each line that
+ * maps the object until it says stop (true); NO, YES (stopped) or UNREAD.
+ */
 static enum mappers_maps
-mappers_maps(struct mappers_run *r, pid_t pid)
+mappers_maps_each(struct mappers_run *r, pid_t pid,
+    bool (*fn)(struct mappers_run *, const struct procmaps_line *))
 {
 	struct procmaps_line	 l;
 	enum mappers_maps	 found = MAPPERS_MAPS_NO;
@@ -300,7 +326,7 @@ mappers_maps(struct mappers_run *r, pid_t pid)
 		}
 		r->bytes += (size_t)n;
 		if (procmaps_parse(line, &l) == 0 && l.ino == r->q->ino &&
-		    l.dev == r->q->dev) {
+		    l.dev == r->q->dev && fn(r, &l)) {
 			found = MAPPERS_MAPS_YES;
 			break;
 		}
@@ -308,6 +334,48 @@ mappers_maps(struct mappers_run *r, pid_t pid)
 	free(line);
 	fclose(fp);
 	return (found);
+}
+
+/* A mapping that is not a copy of an older one: stop, it counts. */
+static bool
+mappers_new_map(struct mappers_run *r, const struct procmaps_line *l)
+{
+	return (!mappers_is_old(&r->old, l->start, l->end));
+}
+
+/* Note an older place (out of memory: fewer noted, more counted). */
+static bool
+mappers_note_old(struct mappers_run *r, const struct procmaps_line *l)
+{
+	uint64_t	*nr;
+
+	if ((nr = reallocarray(r->old.ranges, 2 * (r->old.n + 1),
+	    sizeof *nr)) != NULL) {
+		r->old.ranges = nr;
+		nr[2 * r->old.n] = l->start;
+		nr[2 * r->old.n++ + 1] = l->end;
+	}
+	return (false);
+}
+
+/* The older places of via, if it acknowledged (else none), in r->old. */
+static void
+mappers_old_of(struct mappers_run *r, pid_t via)
+{
+	if (r->old.via == via && via != -1)
+		return;
+	r->old.n = 0;
+	r->old.via = via;
+	if (via != -1 && mappers_in(r->q->acked, r->q->nacked, via))
+		(void)mappers_maps_each(r, via, mappers_note_old);
+}
+
+/* Whether mp's maps show the object, but for copies of older mappings. */
+static enum mappers_maps
+mappers_maps(struct mappers_run *r, const struct mappers_proc *mp)
+{
+	mappers_old_of(r, mp->via);
+	return (mappers_maps_each(r, mp->pid, mappers_new_map));
 }
 
 /* Tell of a process that could not be read, while the bound allows. */
@@ -332,7 +400,7 @@ mappers_check(struct mappers_run *r, const struct mappers_proc *mp)
 		return;
 	if (mappers_stat(mp->pid, &now) != 0 || now.start != mp->start)
 		goto done;
-	m = mappers_maps(r, mp->pid);
+	m = mappers_maps(r, mp);
 	if (!ident_alive(h.pidfd))
 		goto done;
 	if (m == MAPPERS_MAPS_UNREAD)
@@ -353,6 +421,7 @@ mappers_scan(const struct mappers_query *q)
 
 	memset(&r, 0, sizeof r);
 	r.q = q;
+	r.old.via = -1;
 	if ((error = mappers_snapshot(&r)) != 0) {
 		errno = error;
 		return (-1);
@@ -364,6 +433,7 @@ mappers_scan(const struct mappers_query *q)
 		if (mappers_candidate(&r, &r.procs[i]))
 			mappers_check(&r, &r.procs[i]);
 	free(r.procs);
+	free(r.old.ranges);
 	/* Those past the bound were not even looked at: one more. */
 	return (r.unchecked + r.truncated);
 }

@@ -7,6 +7,11 @@
  * in /proc/PID/stat), unless a process that holds the object in its own
  * right comes first on the chain, and processes of a target's uid that
  * no holder accounts for at all (an orphan: its parent exited).
+ *
+ * Only mappings made after the object became revocable are revoked (as
+ * on QNX): what a target still maps once its watcher has acknowledged
+ * is older, and a descendant's mapping at the same place is its copy of
+ * that older one, not one to reach.
  */
 
 #ifndef QSHM_MAPPERS_H
@@ -39,6 +44,8 @@ struct mappers_query {
 	size_t		 ntargets;
 	const pid_t	*holders;	/* sorted: who keep theirs */
 	size_t		 nholders;
+	const pid_t	*acked;		/* sorted: targets that acknowledged */
+	size_t		 nacked;
 	const uid_t	*uids;		/* sorted: whose orphans are theirs */
 	size_t		 nuids;
 	void		(*found)(const struct mappers_hit *, void *);

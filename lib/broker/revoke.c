@@ -593,6 +593,8 @@ struct revoke_sets {
 	size_t	 ntargets;
 	pid_t	*holders;
 	size_t	 nholders;
+	pid_t	*acked;		/* targets whose watcher acknowledged */
+	size_t	 nacked;
 	uid_t	*tuids;		/* the targets' */
 	uid_t	*kuids;		/* uids that keep the object */
 	size_t	 nkuids;
@@ -643,6 +645,7 @@ revoke_sets_free(struct revoke_sets *rs)
 {
 	free(rs->targets);
 	free(rs->holders);
+	free(rs->acked);
 	free(rs->tuids);
 	free(rs->kuids);
 	free(rs->uids);
@@ -684,6 +687,8 @@ revoke_sets_add(struct revoke_sets *rs, const struct rgrant *rg,
 	if (revoke_reaches(sel, rg)) {
 		rs->tuids[rs->ntargets] = rg->proc->uid;
 		rs->targets[rs->ntargets++] = rg->proc->pid;
+		if (rg->state == QSHM_STATE_ACKNOWLEDGED)
+			rs->acked[rs->nacked++] = rg->proc->pid;
 		if (rg->proc == *creator)
 			*creator = NULL;
 	} else if (rg->state == QSHM_STATE_IN_USE ||
@@ -707,11 +712,12 @@ revoke_sets_make(struct object *o, const struct revoke_sel *sel,
 		n += rg->obj == o;
 	rs->targets = calloc(n, sizeof *rs->targets);
 	rs->holders = calloc(n, sizeof *rs->holders);
+	rs->acked = calloc(n, sizeof *rs->acked);
 	rs->tuids = calloc(n, sizeof *rs->tuids);
 	rs->uids = calloc(n, sizeof *rs->uids);
 	rs->kuids = calloc(2 * n, sizeof *rs->kuids);
-	if (rs->targets == NULL || rs->holders == NULL || rs->tuids == NULL ||
-	    rs->uids == NULL || rs->kuids == NULL)
+	if (rs->targets == NULL || rs->holders == NULL || rs->acked == NULL ||
+	    rs->tuids == NULL || rs->uids == NULL || rs->kuids == NULL)
 		return (ENOMEM);
 	for (rg = revoke_list; rg != NULL; rg = rg->next)
 		if (rg->obj == o)
@@ -723,6 +729,7 @@ revoke_sets_make(struct object *o, const struct revoke_sel *sel,
 	}
 	qsort(rs->targets, rs->ntargets, sizeof *rs->targets, revoke_cmp_pid);
 	qsort(rs->holders, rs->nholders, sizeof *rs->holders, revoke_cmp_pid);
+	qsort(rs->acked, rs->nacked, sizeof *rs->acked, revoke_cmp_pid);
 	revoke_sets_uids(o, rs);
 	return (0);
 }
@@ -839,6 +846,8 @@ revoke_reach(struct object *o, const struct revoke_sel *sel,
 	q.ntargets = rs.ntargets;
 	q.holders = rs.holders;
 	q.nholders = rs.nholders;
+	q.acked = rs.acked;
+	q.nacked = rs.nacked;
 	q.uids = rs.uids;
 	q.nuids = rs.nuids;
 	q.found = revoke_reach_found;

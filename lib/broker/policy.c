@@ -99,11 +99,13 @@ policy_can_regain(const struct policy_grant *g, bool want_write,
 #define POLICY_CAPS_INODE	(POLICY_CAP(CAP_DAC_OVERRIDE) |		\
 				 POLICY_CAP(CAP_FOWNER) |		\
 				 POLICY_CAP(CAP_CHOWN) |		\
-				 POLICY_CAP(CAP_SETFCAP))
-/* Reach the kernel itself: only from the initial namespace. */
-#define POLICY_CAPS_KERNEL	(POLICY_CAP(CAP_SYS_ADMIN) |		\
+				 POLICY_CAP(CAP_SETFCAP) |		\
+				 POLICY_CAP(CAP_SYS_PTRACE))
+/* Reach every inode, from the initial namespace. */
+#define POLICY_CAPS_ALL		(POLICY_CAP(CAP_SYS_ADMIN) |		\
 				 POLICY_CAP(CAP_SYS_MODULE) |		\
-				 POLICY_CAP(CAP_SETFCAP))
+				 POLICY_CAP(CAP_SETFCAP) |		\
+				 POLICY_CAP(CAP_SYS_PTRACE))
 
 /*
  * Whether a capability the recipient holds, or may make effective, gets
@@ -114,12 +116,12 @@ policy_can_regain(const struct policy_grant *g, bool want_write,
  * - CAP_DAC_READ_SEARCH reads (a write-only grant withholds that);
  * - CAP_SETUID becomes the owner, CAP_SETGID joins the inode's group;
  * - CAP_SYS_PTRACE takes a writable fd from the creator or the broker
- *   (pidfd_getfd()) or writes the creator's mapping: whichever
- *   namespace it is in, for a holder may be there too;
+ *   (pidfd_getfd()), or writes the creator's mapping;
  * - CAP_SYS_ADMIN (fanotify event fds are opened unchecked, bpf writes
  *   user memory) and CAP_SYS_MODULE reach everything.
- * In a user namespace below ours, the first ones need the inode's ids
- * mapped there, and the kernel's ones are nothing.
+ * In a user namespace below ours, each needs the inode's ids mapped
+ * there (the processes it may trace are its namespace's, and so are
+ * their objects), and the kernel's own are nothing.
  */
 static bool
 policy_caps_reach(const struct policy_grant *g, bool want_write)
@@ -128,9 +130,7 @@ policy_caps_reach(const struct policy_grant *g, bool want_write)
 	mode_t			 group = want_write ? S_IWGRP : S_IRGRP;
 	uint64_t		 prm = c->permitted;
 
-	if (prm & POLICY_CAP(CAP_SYS_PTRACE))
-		return (true);
-	if (!c->child_ns && (prm & POLICY_CAPS_KERNEL))
+	if (!c->child_ns && (prm & POLICY_CAPS_ALL))
 		return (true);
 	if ((prm & POLICY_CAP(CAP_SETUID)) && !c->uid_unmapped)
 		return (true);

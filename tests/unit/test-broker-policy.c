@@ -315,16 +315,22 @@ test_enforcement_caps_userns(void **state)
 	expect(&g, QSHM_ENF_ADVISORY, QSHM_WHY_CAPS);
 	k.gid_unmapped = true;
 	expect(&g, QSHM_ENF_KERNEL, QSHM_WHY_MODE);
-	/* The kernel's own are nothing there; ptrace may reach a holder. */
+	/* The kernel's own are nothing there; ptrace, its own processes. */
 	caps_init(&g, &c, &k, O_RDONLY, CAP(CAP_SYS_ADMIN) |
-	    CAP(CAP_SYS_MODULE) | CAP(CAP_SETFCAP));
+	    CAP(CAP_SYS_MODULE) | CAP(CAP_SETFCAP) | CAP(CAP_SYS_PTRACE));
 	k.child_ns = k.uid_unmapped = k.gid_unmapped = true;
 	expect(&g, QSHM_ENF_KERNEL, QSHM_WHY_MODE);
 	k.child_ns = false;
 	expect(&g, QSHM_ENF_ADVISORY, QSHM_WHY_CAPS);
+	caps_init(&g, &c, &k, O_RDONLY, CAP(CAP_SYS_ADMIN) |
+	    CAP(CAP_SYS_MODULE));
+	k.child_ns = true;
+	expect(&g, QSHM_ENF_KERNEL, QSHM_WHY_MODE);
 	caps_init(&g, &c, &k, O_RDONLY, CAP(CAP_SYS_PTRACE));
-	k.child_ns = k.uid_unmapped = k.gid_unmapped = true;
+	k.child_ns = true;
 	expect(&g, QSHM_ENF_ADVISORY, QSHM_WHY_CAPS);
+	k.gid_unmapped = true;
+	expect(&g, QSHM_ENF_KERNEL, QSHM_WHY_MODE);
 }
 
 static void

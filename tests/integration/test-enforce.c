@@ -1173,12 +1173,14 @@ test_reason_names(void **state)
 	unsigned	r;
 
 	(void)state;
-	for (r = QSHM_WHY_FULL; r <= QSHM_WHY_NOFD; r++) {
+	for (r = QSHM_WHY_FULL; r <= QSHM_WHY_RESIZE; r++) {
 		assert_non_null(qshm_reason_str(r));
 		assert_true(qshm_reason_str(r)[0] != '\0');
 	}
 	assert_string_equal(qshm_reason_str(QSHM_WHY_SAME_UID), "same uid");
 	assert_string_equal(qshm_reason_str(QSHM_WHY_SEALED), "sealed");
+	assert_string_equal(qshm_reason_str(QSHM_WHY_CAPS), "capability");
+	assert_string_equal(qshm_reason_str(QSHM_WHY_RESIZE), "resize");
 	assert_string_not_equal(qshm_reason_str(QSHM_WHY_MODE),
 	    qshm_reason_str(QSHM_WHY_MODE_ALLOWS));
 }

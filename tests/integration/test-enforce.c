@@ -505,8 +505,15 @@ enum te_try {
 	TE_TRY_USERNS,		/* enter a new user namespace */
 };
 
-/* The path TE_TRY_EXEC runs (this test, with file capabilities). */
-static char		 te_exec_path[64];
+/*
+ * The path TE_TRY_EXEC runs (this test, with file capabilities), in a
+ * directory only TE_FCAP_UID (which nothing else runs as) may enter.
+ */
+#define TE_FCAP_UID		65533
+static char		 te_exec_dir[64];
+static char		 te_exec_path[96];
+/* The uid attackers become. */
+static uid_t		 te_attacker_uid = QT_NOBODY;
 /* The broker's directory, shown at /run/qshm to the attacker, or NULL. */
 static const char	*te_sysdir;
 
@@ -527,7 +534,7 @@ te_become_caps(uint64_t caps)
 	struct __user_cap_data_struct	data[2];
 
 	if (prctl(PR_SET_KEEPCAPS, 1L, 0L, 0L, 0L) == -1 ||
-	    qt_become(QT_NOBODY, QT_NOBODY, 0, NULL, false) == -1)
+	    qt_become(te_attacker_uid, te_attacker_uid, 0, NULL, false) == -1)
 		return (-1);
 	memset(&hdr, 0, sizeof hdr);
 	memset(data, 0, sizeof data);
@@ -1045,9 +1052,15 @@ te_fcap_copy(void)
 	ssize_t			n;
 	int			in, out;
 
-	snprintf(te_exec_path, sizeof te_exec_path,
+	snprintf(te_exec_dir, sizeof te_exec_dir,
 	    "/tmp/qshm-test-fcap-XXXXXX");
-	if ((out = mkstemp(te_exec_path)) == -1)
+	if (mkdtemp(te_exec_dir) == NULL ||
+	    chown(te_exec_dir, TE_FCAP_UID, TE_FCAP_UID) == -1)
+		return (-1);
+	snprintf(te_exec_path, sizeof te_exec_path, "%s/attacker",
+	    te_exec_dir);
+	if ((out = open(te_exec_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0500)) == -1)
 		return (-1);
 	if ((in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) == -1)
 		return (-1);
@@ -1058,26 +1071,30 @@ te_fcap_copy(void)
 	memset(&cap, 0, sizeof cap);
 	cap.magic_etc = VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE;
 	cap.data[0].permitted = 1U << CAP_DAC_OVERRIDE;
-	if (n == -1 || fchmod(out, 0755) == -1 || fsetxattr(out,
-	    "security.capability", &cap, XATTR_CAPS_SZ_2, 0) == -1) {
+	/* The owner first: a chown clears the capability. */
+	if (n == -1 || fchown(out, TE_FCAP_UID, TE_FCAP_UID) == -1 ||
+	    fsetxattr(out, "security.capability", &cap, XATTR_CAPS_SZ_2,
+	    0) == -1) {
 		close(out);
 		return (-1);
 	}
 	return (close(out));
 }
 
+static void
+te_fcap_remove(void)
+{
+	unlink(te_exec_path);
+	rmdir(te_exec_dir);
+}
+
 static int
-te_body_caps_at_open(void *arg)
+te_caps_at_open(int fd)
 {
 	struct te_attacker	a;
 	shm_handle_t		h;
 	uint64_t		got, pid;
-	int			fd;
 
-	te_sysdir = ((const struct qt_broker *)arg)->dir;
-	QT_CHECK((fd = qt_memfd(qt_page(), 'A')) >= 0);
-	QT_CHECK_OK(fchmod(fd, 0644));
-	QT_CHECK_OK(te_fcap_copy());
 	QT_CHECK_OK(te_attacker_start(&a, 0));
 	QT_CHECK_OK(shm_create_handle(fd, a.pid, O_RDONLY, &h, 0));
 	/* The same process, after an exec that gave it a capability. */
@@ -1089,9 +1106,22 @@ te_body_caps_at_open(void *arg)
 	QT_CHECK_EQ(got, TE_OPEN_FAILED | (uint64_t)EACCES << 16);
 	QT_CHECK_OK(qt_find_handle(h, NULL));
 	QT_CHECK_EQ(te_attacker_stop(&a), 0);
-	unlink(te_exec_path);
-	close(fd);
 	return (0);
+}
+
+static int
+te_body_caps_at_open(void *arg)
+{
+	int	fd, rv;
+
+	te_sysdir = ((const struct qt_broker *)arg)->dir;
+	te_attacker_uid = TE_FCAP_UID;
+	QT_CHECK((fd = qt_memfd(qt_page(), 'A')) >= 0);
+	QT_CHECK_OK(fchmod(fd, 0644));
+	rv = te_fcap_copy() == -1 ? 1 : te_caps_at_open(fd);
+	te_fcap_remove();
+	close(fd);
+	return (rv);
 }
 
 /*

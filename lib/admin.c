@@ -354,6 +354,8 @@ qshm_reason_str(unsigned reason)
 		[QSHM_WHY_MODE_ALLOWS] = "mode allows",
 		[QSHM_WHY_SUBRANGE] = "subrange",
 		[QSHM_WHY_NOFD] = "nofd",
+		[QSHM_WHY_CAPS] = "capability",
+		[QSHM_WHY_RESIZE] = "resize",
 	};
 
 	if (reason >= sizeof names / sizeof names[0])

@@ -134,13 +134,15 @@ int	qshm_setrlimit(int resource, const struct rlimit *rlp);
 
 /* Why a grant is enforced as it is (qshm_reason_str() names each). */
 #define QSHM_WHY_FULL		0	/* kernel: nothing withheld */
-#define QSHM_WHY_SEALED		1	/* kernel: sealed against writes */
+#define QSHM_WHY_SEALED		1	/* kernel: sealed: write, shrink, grow */
 #define QSHM_WHY_MODE		2	/* kernel: inode mode denies the rest */
 #define QSHM_WHY_SAME_UID	3	/* advisory: recipient owns the inode */
 #define QSHM_WHY_ROOT		4	/* advisory: recipient is root */
 #define QSHM_WHY_MODE_ALLOWS	5	/* advisory: inode mode allows the rest */
 #define QSHM_WHY_SUBRANGE	6	/* advisory: fd spans the whole object */
 #define QSHM_WHY_NOFD		7	/* advisory: mapping goes through an fd */
+#define QSHM_WHY_CAPS		8	/* advisory: a capability overrides mode */
+#define QSHM_WHY_RESIZE		9	/* advisory: write-sealed, not resize */
 
 /*
  * Grant states (qshm_state_str() names each): a pending handle, then, for

@@ -15,7 +15,9 @@
  *   (pidfd_send_signal gives EPERM without it; the grant is then reported
  *   as timed out, as under the report policy).
  * Not needed: CAP_SYS_PTRACE (pidfd_open, SO_PEERPIDFD and the pidfs
- * identity key work without it; /proc/PID/status is readable by all).
+ * identity key work without it; /proc/PID/status, where policy reads a
+ * recipient's capabilities, and /proc/PID/uid_map and gid_map, where it
+ * reads its user namespace, are readable by all).
  */
 
 #include <sys/prctl.h>

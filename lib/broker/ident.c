@@ -411,3 +411,171 @@ ident_creds_free(struct ident_creds *c)
 	c->groups = NULL;
 	c->ngroups = 0;
 }
+
+/*
+ * Capabilities, for policy.c.  CapPrm, not CapEff: a process may make any
+ * permitted capability effective whenever it likes.  A capability held in
+ * a user namespace below the initial one reaches an inode only if the
+ * inode's uid and gid are mapped in it (capable_wrt_inode_uidgid() in the
+ * kernel), and none of the kernel's own.  Which namespace a process is in
+ * is read from its uid_map, which anyone may read: from the initial
+ * namespace, a map other than the initial one's is a namespace below it,
+ * and its outer ids are the ids stat() shows us.  A broker that is not in
+ * the initial namespace proves nothing this way: every capability counts.
+ */
+
+/* The inode number of the initial user namespace (PROC_USER_INIT_INO). */
+#define IDENT_INIT_USERNS_INO	0xEFFFFFFDULL
+
+/* The CapPrm field of a /proc/PID/status text; returns errno. */
+int
+ident_parse_caps(const char *text, uint64_t *permitted)
+{
+	const char		*p;
+	char			*end;
+	unsigned long long	 v;
+
+	for (p = text; p != NULL; p = strchr(p, '\n')) {
+		if (*p == '\n')
+			p++;
+		if (strncmp(p, "CapPrm:", 7) != 0)
+			continue;
+		for (p += 7; *p == ' ' || *p == '\t'; p++)
+			;
+		if (!isxdigit((unsigned char)*p))
+			return (EINVAL);
+		errno = 0;
+		v = strtoull(p, &end, 16);
+		if (errno != 0 || (*end != '\n' && *end != '\0'))
+			return (EINVAL);
+		*permitted = v;
+		return (0);
+	}
+	return (EINVAL);
+}
+
+/* The next "inner outer count" line of a map into e; 1, 0 at the end, -1. */
+static int
+ident_map_next(const char **pp, uint32_t e[3])
+{
+	const char		*p = *pp;
+	char			*end;
+	unsigned long long	 v;
+	int			 i;
+
+	while (*p == ' ' || *p == '\t' || *p == '\n')
+		p++;
+	if (*p == '\0')
+		return (0);
+	for (i = 0; i < 3; i++) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!isdigit((unsigned char)*p))
+			return (-1);
+		errno = 0;
+		v = strtoull(p, &end, 10);
+		if (errno != 0 || v > UINT32_MAX)
+			return (-1);
+		e[i] = (uint32_t)v;
+		p = end;
+	}
+	if (*p != '\n' && *p != '\0')
+		return (-1);
+	*pp = p;
+	return (1);
+}
+
+/* Whether a uid_map or gid_map text maps id (our side); errno. */
+int
+ident_parse_map(const char *text, uint32_t id, bool *mapped)
+{
+	uint32_t	e[3];
+	int		rv;
+
+	*mapped = false;
+	while ((rv = ident_map_next(&text, e)) == 1) {
+		/* An outer id we cannot see proves nothing. */
+		if (e[1] == UINT32_MAX)
+			return (EINVAL);
+		if (id >= e[1] && (uint64_t)id < (uint64_t)e[1] + e[2])
+			*mapped = true;
+	}
+	return (rv == 0 ? 0 : EINVAL);
+}
+
+/* Whether a uid_map or gid_map text is the initial one (all, as is). */
+bool
+ident_map_is_initial(const char *text)
+{
+	uint32_t	e[3];
+
+	return (ident_map_next(&text, e) == 1 && e[0] == 0 && e[1] == 0 &&
+	    e[2] == UINT32_MAX && ident_map_next(&text, e) == 0);
+}
+
+/* Whether this process is in the initial user namespace. */
+static bool
+ident_self_initial_ns(void)
+{
+	static int	known = -1;
+	struct stat	st;
+
+	if (known == -1)
+		known = stat("/proc/self/ns/user", &st) == 0 &&
+		    st.st_ino == IDENT_INIT_USERNS_INO;
+	return (known == 1);
+}
+
+/* Read pid's map (uid_map, gid_map); *mapped, *initial; errno. */
+static int
+ident_map_read(pid_t pid, const char *map, uint32_t id, bool *mapped,
+    bool *initial)
+{
+	char	path[64], *text;
+	int	error;
+
+	snprintf(path, sizeof path, "/proc/%ld/%s", (long)pid, map);
+	if ((error = ident_read_file(AT_FDCWD, path, &text, 64 * 1024)) != 0)
+		return (error);
+	*initial = ident_map_is_initial(text);
+	error = ident_parse_map(text, id, mapped);
+	free(text);
+	return (error);
+}
+
+/* What a namespace below ours proves out of reach; unreadable: nothing. */
+static void
+ident_caps_ns(pid_t pid, uid_t uid, gid_t gid, struct ident_caps *c)
+{
+	bool	in, initial;
+
+	if (!ident_self_initial_ns() ||
+	    ident_map_read(pid, "uid_map", uid, &in, &initial) != 0 || initial)
+		return;
+	c->child_ns = true;
+	c->uid_unmapped = !in;
+	if (ident_map_read(pid, "gid_map", gid, &in, &initial) == 0)
+		c->gid_unmapped = !in;
+}
+
+/* pid's capabilities, and whether they reach an inode of uid and gid. */
+int
+ident_caps(int pidfd, pid_t pid, uid_t uid, gid_t gid, struct ident_caps *c)
+{
+	char	path[64], *text;
+	int	error;
+
+	memset(c, 0, sizeof *c);
+	snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
+	error = ident_read_file(AT_FDCWD, path, &text, IDENT_STATUS_MAX);
+	if (error != 0)
+		return (error);
+	error = ident_parse_caps(text, &c->permitted);
+	free(text);
+	if (error == 0 && c->permitted != 0)
+		ident_caps_ns(pid, uid, gid, c);
+	/* All of it was read while the pidfd's process was alive. */
+	if (error == 0 && !ident_alive(pidfd))
+		error = ESRCH;
+	return (error);
+}

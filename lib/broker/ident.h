@@ -46,4 +46,25 @@ void	ident_creds_free(struct ident_creds *);
 /* Field 22 (start time) of a /proc/PID/stat text; returns errno. */
 int	ident_parse_starttime(const char *text, uint64_t *start);
 
+/*
+ * What a process's capabilities can reach, for policy.c.  Only what is
+ * proven to be out of reach is marked so: a false flag means "may".
+ */
+struct ident_caps {
+	uint64_t	permitted;	/* CapPrm: each may be made effective */
+	bool		child_ns;	/* in a user namespace below ours */
+	bool		uid_unmapped;	/* the inode's uid is not in it */
+	bool		gid_unmapped;	/* the inode's gid is not in it */
+};
+
+/* The CapPrm field of a /proc/PID/status text; returns errno. */
+int	ident_parse_caps(const char *text, uint64_t *permitted);
+/* Whether a uid_map or gid_map text maps id (our side); errno. */
+int	ident_parse_map(const char *text, uint32_t id, bool *mapped);
+/* Whether a uid_map or gid_map text is the initial one (all, as is). */
+bool	ident_map_is_initial(const char *text);
+/* pid's capabilities, and whether they reach an inode of uid and gid. */
+int	ident_caps(int pidfd, pid_t pid, uid_t uid, gid_t gid,
+	    struct ident_caps *);
+
 #endif /* QSHM_IDENT_H */

@@ -1,7 +1,8 @@
 /*
  * policy.h: the broker's rules, as pure functions where they can be: which
  * access mode is weaker than which, how strongly the kernel enforces a
- * grant, and what a limit change may do.
+ * grant (by the recipient's ids and capabilities, the inode's mode and the
+ * object's seals), and what a limit change may do.
  */
 
 #ifndef QSHM_POLICY_H
@@ -23,12 +24,18 @@ struct policy_grant {
 	mode_t				 inode_mode;
 	uid_t				 creator_uid;
 	const struct ident_creds	*recipient;
+	const struct ident_caps		*caps;		/* NULL: none */
 	bool				 partial;	/* sub-range < object */
 	bool				 nofd;
 };
 
 /* Whether access mode asked is no more than have (ro, wo <= rw). */
 bool	policy_access_le(int asked, int have);
+/*
+ * Whether the enforcement could depend on the recipient's capabilities,
+ * so they must be read (ident_caps()) before policy_enforcement().
+ */
+bool	policy_needs_caps(const struct policy_grant *);
 /* Compute the enforcement (QSHM_ENF_*) and its reason (QSHM_WHY_*). */
 void	policy_enforcement(const struct policy_grant *, unsigned *enf,
 	    unsigned *why);

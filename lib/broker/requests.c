@@ -119,25 +119,69 @@ requests_pidfd_errno(int error)
 }
 
 /*
- * The recipient's credentials now.  Its supplementary groups matter only
- * when the grant withholds a right the inode's group bits give (policy.c):
- * only then are they read (from /proc/PID/status).
+ * A process's credentials now, for a grant of access to an inode of that
+ * mode.  Its supplementary groups matter only when the grant withholds a
+ * right the inode's group bits give (policy.c): only then are they read
+ * (from /proc/PID/status).  Returns errno.
  */
 static int
-requests_grant_creds(struct grant *g, int pidfd)
+requests_creds(int pidfd, pid_t pid, int access, mode_t mode,
+    struct ident_creds *c)
 {
-	int	access = (int)g->req->access;
 	mode_t	group = access == O_RDONLY ? S_IWGRP : S_IRGRP;
 	int	error;
 
-	if (access != O_RDWR && (g->st.st_mode & group))
-		error = ident_creds(pidfd, g->req->pid, &g->creds);
+	if (access != O_RDWR && (mode & group))
+		error = ident_creds(pidfd, pid, c);
 	else
-		error = ident_creds_ids(pidfd, g->req->pid, &g->creds);
+		error = ident_creds_ids(pidfd, pid, c);
+	return (error != 0 ? requests_pidfd_errno(error) : 0);
+}
+
+/* The recipient's credentials now. */
+static int
+requests_grant_creds(struct grant *g, int pidfd)
+{
+	int	error;
+
+	error = requests_creds(pidfd, g->req->pid, (int)g->req->access,
+	    g->st.st_mode, &g->creds);
 	if (error != 0)
-		return (requests_pidfd_errno(error));
+		return (error);
 	g->have_creds = true;
 	return (0);
+}
+
+/*
+ * The enforcement of pg for the process behind pidfd, its capabilities
+ * read (again: they change) when they could decide it.  Returns errno.
+ */
+static int
+requests_decide(struct policy_grant *pg, int pidfd, pid_t pid,
+    unsigned *enf, unsigned *why)
+{
+	struct ident_caps	caps;
+	int			error;
+
+	memset(&caps, 0, sizeof caps);
+	if (policy_needs_caps(pg) && (error = ident_caps(pidfd, pid,
+	    pg->inode_uid, pg->inode_gid, &caps)) != 0)
+		return (requests_pidfd_errno(error));
+	pg->caps = &caps;
+	policy_enforcement(pg, enf, why);
+	pg->caps = NULL;
+	return (0);
+}
+
+/* The object's seals, when they matter: to a grant that withholds write. */
+static uint32_t
+requests_seals(int fd, int access)
+{
+	int	seals;
+
+	if (access != O_RDONLY || (seals = fcntl(fd, F_GET_SEALS)) == -1)
+		return (0);
+	return ((uint32_t)seals);
 }
 
 /* Pin the recipient: pidfd, identity key, credentials, record. */
@@ -169,6 +213,22 @@ requests_grant_recipient(struct grant *g)
 	return (0);
 }
 
+/* What policy.c needs of the object (fd, st) and of a grant's kind. */
+static void
+requests_policy_init(struct policy_grant *pg, int fd, const struct stat *st,
+    int access, unsigned options, uint64_t offset, uint64_t length)
+{
+	memset(pg, 0, sizeof *pg);
+	pg->access = access;
+	pg->seals = requests_seals(fd, access);
+	pg->inode_uid = st->st_uid;
+	pg->inode_gid = st->st_gid;
+	pg->inode_mode = st->st_mode;
+	pg->partial = (options & SHM_CREATE_HANDLE_OPT_SUBRANGE) &&
+	    (offset != 0 || length != (uint64_t)st->st_size);
+	pg->nofd = (options & SHM_CREATE_HANDLE_OPT_NOFD) != 0;
+}
+
 /* Fill the handle template, with its enforcement. */
 static int
 requests_grant_policy(struct grant *g)
@@ -176,23 +236,15 @@ requests_grant_policy(struct grant *g)
 	const struct proto_grant	*r = g->req;
 	struct policy_grant		 pg;
 	unsigned			 enf, why;
-	int				 seals;
+	int				 error;
 
-	/* Seals only matter to a grant that withholds write (policy.c). */
-	if (r->access != O_RDONLY || (seals = fcntl(g->fd, F_GET_SEALS)) == -1)
-		seals = 0;
-	memset(&pg, 0, sizeof pg);
-	pg.access = (int)r->access;
-	pg.seals = (uint32_t)seals;
-	pg.inode_uid = g->st.st_uid;
-	pg.inode_gid = g->st.st_gid;
-	pg.inode_mode = g->st.st_mode;
+	requests_policy_init(&pg, g->fd, &g->st, (int)r->access, r->options,
+	    r->offset, r->length);
 	pg.creator_uid = g->peer->uid;
 	pg.recipient = &g->creds;
-	pg.partial = (r->options & SHM_CREATE_HANDLE_OPT_SUBRANGE) &&
-	    (r->offset != 0 || r->length != (uint64_t)g->st.st_size);
-	pg.nofd = (r->options & SHM_CREATE_HANDLE_OPT_NOFD) != 0;
-	policy_enforcement(&pg, &enf, &why);
+	if ((error = requests_decide(&pg, g->pidfd != -1 ? g->pidfd :
+	    g->recipient->ev.fd, r->pid, &enf, &why)) != 0)
+		return (error);
 	if (enf != QSHM_ENF_KERNEL && broker_cfg->require_enforced)
 		return (EACCES);
 	memset(&g->tmpl, 0, sizeof g->tmpl);
@@ -400,6 +452,44 @@ requests_open_map_check(const struct handle *h, const struct proto_open *o)
 	return (0);
 }
 
+/*
+ * Decide the enforcement again as the fd is handed over: the opener's ids
+ * and capabilities, the object's mode and seals may have changed since
+ * the grant.  Under --require-enforced a handle that is no longer kernel
+ * enforced is refused (EACCES, kept); else it says what holds now, in the
+ * audit log and the revocable grant it becomes.  Returns errno.
+ */
+static int
+requests_open_enforcement(const struct peer *p, struct handle *h)
+{
+	struct policy_grant	pg;
+	struct ident_creds	c;
+	struct stat		st;
+	unsigned		enf, why;
+	int			fd = objects_any_fd(h->obj), error;
+	int			pidfd = p->proc->ev.fd;
+
+	memset(&c, 0, sizeof c);
+	if (fd == -1 || fstat(fd, &st) == -1)
+		return (EACCES);
+	if (h->access != O_RDWR && (pidfd == -1 || (error = requests_creds(
+	    pidfd, p->proc->pid, h->access, st.st_mode, &c)) != 0))
+		return (pidfd == -1 ? ESRCH : error);
+	requests_policy_init(&pg, fd, &st, h->access, h->options, h->offset,
+	    h->length);
+	pg.creator_uid = h->creator_uid;
+	pg.recipient = &c;
+	error = requests_decide(&pg, pidfd, p->proc->pid, &enf, &why);
+	ident_creds_free(&c);
+	if (error != 0)
+		return (error);
+	if (enf != QSHM_ENF_KERNEL && broker_cfg->require_enforced)
+		return (EACCES);
+	h->enforcement = (uint8_t)enf;
+	h->reason = (uint8_t)why;
+	return (0);
+}
+
 static void
 requests_deny(const struct peer *p, const struct handle *h, uint64_t id,
     int error)
@@ -437,6 +527,7 @@ requests_open(struct peer *p, struct proto_msg *m)
 		;
 	else if ((error = map ? requests_open_map_check(h, o) :
 	    requests_open_fd_check(h, o)) == 0 &&
+	    (error = requests_open_enforcement(p, h)) == 0 &&
 	    (fd = objects_open_last(h->obj, (int)o->access, map)) == -1)
 		error = errno;
 	/* The library needs REVOCABLE; SEAL would cost a syscall a cycle. */

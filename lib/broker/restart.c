@@ -659,7 +659,7 @@ restart_load_handles(struct rs_in *in, uint32_t n)
 		    t.recipient->ev.fd == -1 || r->access > O_RDWR ||
 		    (r->options & ~SHM_CREATE_HANDLE_OPT_VALID_MASK) ||
 		    r->enforcement > QSHM_ENF_ADVISORY ||
-		    r->reason > QSHM_WHY_NOFD || r->created_ms > in->now)
+		    r->reason > QSHM_WHY_RESIZE || r->created_ms > in->now)
 			return (restart_bad(in, "a handle record"));
 		t.offset = r->offset;
 		t.length = r->length;
@@ -691,7 +691,7 @@ restart_load_grants(struct rs_in *in, uint32_t n)
 		if (t.obj == NULL || t.proc == NULL || t.proc->ev.fd == -1 ||
 		    r->access > O_RDWR || r->since_ms > in->now ||
 		    r->enforcement > QSHM_ENF_ADVISORY ||
-		    r->reason > QSHM_WHY_NOFD)
+		    r->reason > QSHM_WHY_RESIZE)
 			return (restart_bad(in, "a grant record"));
 		t.handle = r->handle;
 		t.since_ms = r->since_ms;

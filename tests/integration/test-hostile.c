@@ -1193,6 +1193,36 @@ th_try_write(int fd)
 	return (worked);
 }
 
+/* Ways to change the size from a read-only fd; how many worked. */
+static uint64_t
+th_try_resize(int fd)
+{
+	uint64_t	worked = 0;
+	off_t		size = (off_t)qt_page();
+	char		path[64];
+	int		w;
+
+	if (ftruncate(fd, 0) == 0)
+		worked++;
+	if (fallocate(fd, 0, 0, 4 * size) == 0)
+		worked++;
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	if (truncate(path, 0) == 0)
+		worked++;
+	if (truncate(path, 4 * size) == 0)
+		worked++;
+	if ((w = qt_reopen(fd, O_RDWR)) != -1) {
+		if (ftruncate(w, 0) == 0)
+			worked++;
+		if (ftruncate(w, 4 * size) == 0)
+			worked++;
+		if (fallocate(w, 0, 0, 8 * size) == 0)
+			worked++;
+		close(w);
+	}
+	return (worked);
+}
+
 static int
 th_other_uid(void *arg)
 {
@@ -1209,14 +1239,18 @@ th_other_uid(void *arg)
 		return (1);
 	if (qt_send_u64(u->from, (uint64_t)getpid()) == -1)
 		return (1);
-	/* what: 0 end, 1 open ro and try, 2 map ro and mprotect. */
+	/*
+	 * what: 0 end, 1 open ro and try to write, 2 map ro and mprotect,
+	 * 3 open ro and try to resize.
+	 */
 	while (qt_recv_u64(u->to, &what) == 0 && what != 0) {
 		if (qt_recv_u64(u->to, &h) == -1)
 			return (1);
-		if (what == 1) {
+		if (what == 1 || what == 3) {
 			if ((fd = shm_open_handle(h, O_RDONLY)) == -1)
 				return (2);
-			qt_send_u64(u->from, th_try_write(fd));
+			qt_send_u64(u->from, what == 1 ? th_try_write(fd) :
+			    th_try_resize(fd));
 			close(fd);
 		} else {
 			p = mmap_handle(NULL, qt_page(), PROT_READ,
@@ -1270,13 +1304,29 @@ th_shm(const char *name, mode_t mode)
 	return (fd);
 }
 
+/* A memfd of a page, of that mode, with those seals. */
+static int
+th_sealed(mode_t mode, unsigned seals)
+{
+	int	fd;
+
+	if ((fd = qt_memfd(qt_page(), 'S')) == -1)
+		return (-1);
+	if (fchmod(fd, mode) == -1 || fcntl(fd, F_ADD_SEALS, seals) == -1) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
 static int
 th_body_uid_enforce(void *arg)
 {
 	struct th_uid	u;
 	uint64_t	pid;
 	pid_t		child;
-	int		down[2], up[2], f600, f644, f666, sealed;
+	int		down[2], up[2], f600, f644, f666, sealed, wsealed;
+	int		open_sealed, open_wsealed;
 
 	(void)arg;
 	QT_CHECK_OK(pipe2(down, O_CLOEXEC));
@@ -1292,21 +1342,39 @@ th_body_uid_enforce(void *arg)
 	QT_CHECK((f600 = th_shm("/qshm-hostile-600", 0600)) >= 0);
 	QT_CHECK((f644 = th_shm("/qshm-hostile-644", 0644)) >= 0);
 	QT_CHECK((f666 = th_shm("/qshm-hostile-666", 0666)) >= 0);
-	QT_CHECK((sealed = qt_memfd(qt_page(), 'S')) >= 0);
-	QT_CHECK_OK(fchmod(sealed, 0644));
-	QT_CHECK_OK(fcntl(sealed, F_ADD_SEALS, F_SEAL_WRITE));
+	QT_CHECK((sealed = th_sealed(0644, F_SEAL_WRITE | F_SEAL_SHRINK |
+	    F_SEAL_GROW)) >= 0);
+	QT_CHECK((wsealed = th_sealed(0644, F_SEAL_WRITE)) >= 0);
+	QT_CHECK((open_sealed = th_sealed(0666, F_SEAL_WRITE |
+	    F_SEAL_SHRINK | F_SEAL_GROW)) >= 0);
+	QT_CHECK((open_wsealed = th_sealed(0666, F_SEAL_FUTURE_WRITE)) >= 0);
 	/* The other uid reads through the fd it is given, nothing more. */
-	QT_CHECK_OK(th_enforced(f600, &u, (pid_t)pid, 1, QSHM_ENF_KERNEL,
-	    QSHM_WHY_MODE));
-	QT_CHECK_OK(th_enforced(f644, &u, (pid_t)pid, 1, QSHM_ENF_KERNEL,
-	    QSHM_WHY_MODE));
-	QT_CHECK_OK(th_enforced(f644, &u, (pid_t)pid, 2, QSHM_ENF_KERNEL,
-	    QSHM_WHY_MODE));
-	QT_CHECK_OK(th_enforced(sealed, &u, (pid_t)pid, 2, QSHM_ENF_KERNEL,
-	    QSHM_WHY_SEALED));
+	QT_CHECK_EQ(th_enforced(f600, &u, (pid_t)pid, 1, QSHM_ENF_KERNEL,
+	    QSHM_WHY_MODE), 0);
+	QT_CHECK_EQ(th_enforced(f644, &u, (pid_t)pid, 1, QSHM_ENF_KERNEL,
+	    QSHM_WHY_MODE), 0);
+	QT_CHECK_EQ(th_enforced(f644, &u, (pid_t)pid, 2, QSHM_ENF_KERNEL,
+	    QSHM_WHY_MODE), 0);
+	QT_CHECK_EQ(th_enforced(sealed, &u, (pid_t)pid, 2, QSHM_ENF_KERNEL,
+	    QSHM_WHY_SEALED), 0);
+	/* ... and cannot change its size either. */
+	QT_CHECK_EQ(th_enforced(f644, &u, (pid_t)pid, 3, QSHM_ENF_KERNEL,
+	    QSHM_WHY_MODE), 0);
+	QT_CHECK_EQ(th_enforced(wsealed, &u, (pid_t)pid, 3, QSHM_ENF_KERNEL,
+	    QSHM_WHY_MODE), 0);
+	QT_CHECK_EQ(th_enforced(sealed, &u, (pid_t)pid, 3, QSHM_ENF_KERNEL,
+	    QSHM_WHY_SEALED), 0);
+	/* Sealed against all of it: reopened rw, it still changes nothing. */
+	QT_CHECK_EQ(th_enforced(open_sealed, &u, (pid_t)pid, 3,
+	    QSHM_ENF_KERNEL, QSHM_WHY_SEALED), 0);
+	QT_CHECK_EQ(th_enforced(open_sealed, &u, (pid_t)pid, 2,
+	    QSHM_ENF_KERNEL, QSHM_WHY_SEALED), 0);
 	/* Advisory: the mode lets it reopen read-write, and it can. */
-	QT_CHECK_OK(th_enforced(f666, &u, (pid_t)pid, 1, QSHM_ENF_ADVISORY,
-	    QSHM_WHY_MODE_ALLOWS));
+	QT_CHECK_EQ(th_enforced(f666, &u, (pid_t)pid, 1, QSHM_ENF_ADVISORY,
+	    QSHM_WHY_MODE_ALLOWS), 0);
+	/* Sealed against writes only: it resizes. */
+	QT_CHECK_EQ(th_enforced(open_wsealed, &u, (pid_t)pid, 3,
+	    QSHM_ENF_ADVISORY, QSHM_WHY_RESIZE), 0);
 	QT_CHECK_OK(qt_send_u64(u.to, 0));
 	QT_CHECK_EQ(qt_wait(child), 0);
 	shm_unlink("/qshm-hostile-600");
@@ -1316,10 +1384,16 @@ th_body_uid_enforce(void *arg)
 	close(f644);
 	close(f666);
 	close(sealed);
+	close(wsealed);
+	close(open_sealed);
+	close(open_wsealed);
 	return (0);
 }
 
-/* Kernel-enforced read-only grants to another uid cannot be written. */
+/*
+ * Kernel-enforced read-only grants to another uid cannot be written nor
+ * resized; write seals alone leave a resize (advisory).
+ */
 static void
 test_uid_enforced(void **state)
 {

@@ -515,7 +515,7 @@ test_state_handles(void **state)
 	s.handles[0].recipient++;
 	rt_refused(&s, NULL, "a handle record");
 	rt_init(&s);
-	s.handles[0].reason = QSHM_WHY_NOFD + 1;
+	s.handles[0].reason = QSHM_WHY_RESIZE + 1;
 	rt_refused(&s, NULL, "a handle record");
 	rt_init(&s);
 	s.handles[1] = s.handles[0];

@@ -142,6 +142,7 @@ tq_body_umask_enforced(void *arg)
 {
 	struct qshm_handle_info	 info;
 	struct qt_peer		 w;
+	struct qt_rep		 rep;
 	shm_handle_t		 h;
 	int			 fd;
 
@@ -150,6 +151,10 @@ tq_body_umask_enforced(void *arg)
 	QT_CHECK((fd = shm_open(SHM_ANON, O_RDWR, 0666)) >= 0);
 	QT_CHECK_OK(ftruncate(fd, (off_t)qt_page()));
 	QT_CHECK_OK(qt_peer_start_nobody(&w));
+	/* Connected: it needs CAP_DAC_OVERRIDE no more, and must not keep it. */
+	QT_CHECK_OK(qt_peer_call(&w, &(struct qt_req){ .op = QT_OP_DROP_CAPS },
+	    &rep));
+	QT_CHECK_OK(rep.ret);
 	QT_CHECK_OK(shm_create_handle(fd, w.pid, O_RDONLY, &h, 0));
 	QT_CHECK_OK(qt_find_handle(h, &info));
 	QT_CHECK_EQ(info.enforcement, QSHM_ENF_KERNEL);
